@@ -1,0 +1,166 @@
+"""Text handling shared by ingestion and extraction.
+
+``normalize`` swaps typographic characters one-for-one (no-break spaces, non-breaking hyphens,
+curly quotes, dashes), so a character offset in the normalised text is the same offset in the
+original. ``parse_header`` reads a press release's release date, headline and dateline
+("PUERTO VALLARTA, Mexico, 6 December —").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+_ONE_FOR_ONE = str.maketrans(
+    {
+        "\u00a0": " ",  # no-break space
+        "\u202f": " ",  # narrow no-break space
+        "\u2007": " ",  # figure space
+        "\u2009": " ",  # thin space
+        "\u2002": " ",
+        "\u2003": " ",
+        "\u2010": "-",  # hyphen
+        "\u2011": "-",  # non-breaking hyphen
+        "\u2012": "-",
+        "\u00ad": "-",  # soft hyphen (kept one-for-one)
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u201f": '"',
+        "\u00ab": '"',
+        "\u00bb": '"',
+        "\u2013": "-",  # en dash
+        "\u2014": "-",  # em dash
+        "\u2015": "-",
+        "\u2212": "-",
+        "\ufeff": " ",
+    }
+)
+
+
+def normalize(text: str) -> str:
+    """Return ``text`` with typographic characters replaced one-for-one (same length)."""
+    out = text.translate(_ONE_FOR_ONE)
+    assert len(out) == len(text)
+    return out
+
+
+MONTHS = {
+    name: number
+    for number, names in enumerate(
+        [
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ],
+        start=1,
+    )
+    for name in names
+}
+MONTH_RE = (
+    r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
+    r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?"
+)
+
+_DAY_MONTH_YEAR = re.compile(rf"\b(\d{{1,2}})\s+({MONTH_RE})\s+(\d{{4}})\b", re.I)
+_MONTH_DAY_YEAR = re.compile(rf"\b({MONTH_RE})\s+(\d{{1,2}}),?\s+(\d{{4}})\b", re.I)
+_ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+
+
+def month_number(name: str) -> int:
+    return MONTHS[name.lower().rstrip(".")]
+
+
+def find_full_date(text: str) -> tuple[dt.date, int, int] | None:
+    """The first complete calendar date in ``text`` with its offsets, in any common form."""
+    best: tuple[dt.date, int, int] | None = None
+    for pattern, order in ((_DAY_MONTH_YEAR, "dmy"), (_MONTH_DAY_YEAR, "mdy"), (_ISO, "ymd")):
+        m = pattern.search(text)
+        if not m:
+            continue
+        try:
+            if order == "dmy":
+                value = dt.date(int(m[3]), month_number(m[2]), int(m[1]))
+            elif order == "mdy":
+                value = dt.date(int(m[3]), month_number(m[1]), int(m[2]))
+            else:
+                value = dt.date(int(m[1]), int(m[2]), int(m[3]))
+        except ValueError:
+            continue
+        if best is None or m.start() < best[1]:
+            best = (value, m.start(), m.end())
+    return best
+
+
+@dataclass(frozen=True)
+class Header:
+    """What the first lines of a press release say about it."""
+
+    issued: dt.date | None = None
+    title: str | None = None
+    dateline_place: str | None = None
+    dateline_country: str | None = None
+
+
+# "PUERTO VALLARTA, Mexico, 6 December —" / "GENEVA (9 December 2024) -" / "NEW YORK, 12 June -"
+_DATELINE = re.compile(
+    r"^(?P<place>[A-Z][A-Z .'\-]{1,40}[A-Z])"
+    r"(?:,\s*(?P<country>[A-Z][A-Za-z .'\-]{1,40}?))?"
+    r"(?:,\s*|\s*\(\s*|\s+)(?P<date>\d{1,2}\s+" + MONTH_RE + r"(?:\s+\d{4})?|" + MONTH_RE + r"\s+\d{1,2}(?:,\s*\d{4})?)"
+    r"\s*\)?\s*[-:]",
+    re.M,
+)
+
+
+def _title_case_place(place: str) -> str:
+    return " ".join(w.capitalize() if w.isupper() else w for w in place.split())
+
+
+def parse_header(text: str, max_lines: int = 12) -> Header:
+    """Read release date, headline and dateline from the first lines of ``text``.
+
+    The release date is the first complete date among the opening lines; the headline is the
+    first non-empty line after it that is not itself a date or a dateline; the dateline is the
+    first line that starts with an upper-case place name followed by a date and a dash.
+    """
+    norm = normalize(text)
+    lines = [line.strip() for line in norm.splitlines()][: max_lines * 4]
+    nonempty = [line for line in lines if line][:max_lines]
+    issued = None
+    title = None
+    for i, line in enumerate(nonempty):
+        found = find_full_date(line)
+        if found and issued is None and len(line) < 80:
+            issued = found[0]
+            continue
+        if title is None and not _DATELINE.match(line) and 10 <= len(line) <= 300 and not line.endswith(":"):
+            if found and len(line) < 40:
+                continue
+            title = line
+            if issued is not None or i > 2:
+                break
+    place = country = None
+    for m in _DATELINE.finditer(norm[:5000]):
+        place = _title_case_place(m["place"].strip())
+        country = m["country"].strip() if m["country"] else None
+        if issued is None:
+            found = find_full_date(m["date"])
+            if found:
+                issued = found[0]
+        break
+    return Header(issued=issued, title=title, dateline_place=place, dateline_country=country)
