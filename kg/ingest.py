@@ -37,8 +37,31 @@ def doc_id_for(text: str) -> str:
 
 
 class _HTMLText(HTMLParser):
-    BLOCK = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section", "article",
-             "header", "footer", "blockquote", "title", "ul", "ol", "table", "dd", "dt", "figcaption"}
+    BLOCK = {
+        "p",
+        "div",
+        "br",
+        "li",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "tr",
+        "section",
+        "article",
+        "header",
+        "footer",
+        "blockquote",
+        "title",
+        "ul",
+        "ol",
+        "table",
+        "dd",
+        "dt",
+        "figcaption",
+    }
     SKIP = {"script", "style", "noscript", "template", "svg", "head"}
 
     def __init__(self) -> None:
@@ -105,7 +128,9 @@ def _decode(path: Path, data: bytes) -> str:
     if not data.strip():
         raise InputError(str(path), "the file is empty", "give a file with text in it")
     if b"\x00" in data[:8192]:
-        raise InputError(str(path), "this looks like a binary file, not text", "give a UTF-8 text, Markdown or HTML file")
+        raise InputError(
+            str(path), "this looks like a binary file, not text", "give a UTF-8 text, Markdown or HTML file"
+        )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

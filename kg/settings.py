@@ -68,8 +68,7 @@ def _coerce(name: str, raw: Any, origin: str) -> Any:
         return None if raw in (None, "") else str(raw)
     except ValueError:
         raise UsageError(
-            f"{origin}: {raw!r} is not a valid value for setting {name!r} "
-            f"(expected {type(default).__name__})"
+            f"{origin}: {raw!r} is not a valid value for setting {name!r} (expected {type(default).__name__})"
         ) from None
 
 

@@ -121,7 +121,11 @@ class Header:
 _DATELINE = re.compile(
     r"^(?P<place>[A-Z][A-Z .'\-]{1,40}[A-Z])"
     r"(?:,\s*(?P<country>[A-Z][A-Za-z .'\-]{1,40}?))?"
-    r"(?:,\s*|\s*\(\s*|\s+)(?P<date>\d{1,2}\s+" + MONTH_RE + r"(?:\s+\d{4})?|" + MONTH_RE + r"\s+\d{1,2}(?:,\s*\d{4})?)"
+    r"(?:,\s*|\s*\(\s*|\s+)(?P<date>\d{1,2}\s+"
+    + MONTH_RE
+    + r"(?:\s+\d{4})?|"
+    + MONTH_RE
+    + r"\s+\d{1,2}(?:,\s*\d{4})?)"
     r"\s*\)?\s*[-:]",
     re.M,
 )
