@@ -136,7 +136,8 @@ class Store:
 
     def sources_of(self, graph: str) -> list[str]:
         return sorted(
-            _value(q.object) for q in self.ox.quads_for_pattern(ox.NamedNode(graph), _P_SOURCE, None, self.meta)
+            _value(q.object)
+            for q in self.ox.quads_for_pattern(ox.NamedNode(graph), _P_SOURCE, None, self.meta)
         )
 
     def graph_of_source(self, source: str) -> str | None:
@@ -177,6 +178,13 @@ class Store:
             f"DROP SILENT GRAPH {g}",
         ]
 
+    def _meta_op(self, verb: str, triple: str) -> str:
+        """Write a metadata triple into the metadata graph and the merged default graph."""
+        return f"{verb} {{ GRAPH {self.meta} {{ {triple} }} {triple} }}"
+
+    def _meta_delete_where(self, pattern: str) -> str:
+        return f"DELETE {{ GRAPH {self.meta} {{ {pattern} }} {pattern} }} WHERE {{ GRAPH {self.meta} {{ {pattern} }} }}"
+
     def _insert_ops(self, graph: str, triples: Sequence[ox.Triple]) -> list[str]:
         if not triples:
             return []
@@ -213,7 +221,7 @@ class Store:
         ops: list[str] = []
         outcome: Outcome = "added"
         if previous is not None:
-            ops.append(f"DELETE DATA {{ GRAPH {self.meta} {{ <{previous}> {_P_SOURCE} {src} }} }}")
+            ops.append(self._meta_op("DELETE DATA", f"<{previous}> {_P_SOURCE} {src}"))
             if self.sources_of(previous) == [source]:
                 ops += self._drop_graph_ops(previous)
             outcome = "replaced"
@@ -221,7 +229,7 @@ class Store:
             outcome = "source-added" if previous is None else outcome
         else:
             ops += self._insert_ops(graph, triples)
-        ops.append(f"INSERT DATA {{ GRAPH {self.meta} {{ {meta_line} }} }}")
+        ops.append(self._meta_op("INSERT DATA", meta_line))
         self._run(ops)
         return outcome
 
@@ -230,7 +238,7 @@ class Store:
         graph = doc_graph_iri(self.base, doc_id)
         if not self.has_graph(graph):
             return False
-        ops = [f"DELETE WHERE {{ GRAPH {self.meta} {{ <{graph}> {_P_SOURCE} ?src }} }}"]
+        ops = [self._meta_delete_where(f"<{graph}> {_P_SOURCE} ?src")]
         ops += self._drop_graph_ops(graph)
         self._run(ops)
         return True
@@ -243,10 +251,8 @@ class Store:
         if recorded:
             return False
         ops = self._drop_graph_ops(graph) + self._insert_ops(graph, triples)
-        ops.append(f"DELETE WHERE {{ GRAPH {self.meta} {{ <{graph}> {_P_GRAPH_HASH} ?h }} }}")
-        ops.append(
-            f"INSERT DATA {{ GRAPH {self.meta} {{ <{graph}> {_P_GRAPH_HASH} {ox.Literal(content_hash)} }} }}"
-        )
+        ops.append(self._meta_delete_where(f"<{graph}> {_P_GRAPH_HASH} ?h"))
+        ops.append(self._meta_op("INSERT DATA", f"<{graph}> {_P_GRAPH_HASH} {ox.Literal(content_hash)}"))
         self._run(ops)
         return True
 
