@@ -27,7 +27,7 @@ from kg.namespaces import ONTOLOGY_GRAPH
 from kg.rdfize import rdfize
 from kg.resolve import Resolution, resolve
 from kg.resources import file_hash, ontology_path
-from kg.store import DEFAULT, Store, doc_graph_iri
+from kg.store import DEFAULT, Store, doc_graph_iri, to_ox_triples
 from kg.validate import Report as ValidationReport
 from kg.validate import Violation, validate_graph
 
@@ -73,12 +73,6 @@ class BuildReport:
         if any(r.outcome == "invalid" for r in self.results):
             return 1
         return 0
-
-
-def to_ox_triples(graph: Graph) -> list[ox.Triple]:
-    """rdflib Graph -> pyoxigraph triples (through canonical N-Triples)."""
-    data = graph.serialize(format="nt", encoding="utf-8")
-    return [q.triple for q in ox.parse(data, format=ox.RdfFormat.N_TRIPLES)]
 
 
 def ensure_ontology(store: Store) -> bool:

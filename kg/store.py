@@ -27,6 +27,7 @@ from typing import Literal as Lit
 from typing import Protocol
 
 import pyoxigraph as ox
+from rdflib import Graph
 
 from kg.errors import QueryError, StoreError
 from kg.namespaces import KG
@@ -81,6 +82,12 @@ def _term(t: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> str:
 
 def _triple_data(triples: Iterable[ox.Triple]) -> str:
     return " .\n".join(f"{t.subject} {t.predicate} {_term(t.object)}" for t in triples)
+
+
+def to_ox_triples(graph: Graph) -> list[ox.Triple]:
+    """rdflib Graph -> pyoxigraph triples (through N-Triples, the fast path)."""
+    data = graph.serialize(format="nt", encoding="utf-8")
+    return [q.triple for q in ox.parse(data, format=ox.RdfFormat.N_TRIPLES)]
 
 
 class Store:
@@ -261,4 +268,13 @@ class Store:
             self.ox.flush()
 
 
-__all__ = ["DEFAULT", "GraphStore", "Outcome", "Store", "StoreStats", "doc_graph_iri", "meta_graph_iri"]
+__all__ = [
+    "DEFAULT",
+    "GraphStore",
+    "Outcome",
+    "Store",
+    "StoreStats",
+    "doc_graph_iri",
+    "meta_graph_iri",
+    "to_ox_triples",
+]
