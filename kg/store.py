@@ -190,7 +190,8 @@ class Store:
         return f"{verb} {{ GRAPH {self.meta} {{ {triple} }} {triple} }}"
 
     def _meta_delete_where(self, pattern: str) -> str:
-        return f"DELETE {{ GRAPH {self.meta} {{ {pattern} }} {pattern} }} WHERE {{ GRAPH {self.meta} {{ {pattern} }} }}"
+        inside = f"GRAPH {self.meta} {{ {pattern} }}"
+        return f"DELETE {{ {inside} {pattern} }} WHERE {{ {inside} }}"
 
     def _insert_ops(self, graph: str, triples: Sequence[ox.Triple]) -> list[str]:
         if not triples:

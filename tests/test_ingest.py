@@ -55,7 +55,7 @@ def test_missing_path_and_empty_folder(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="no such file or folder"):
         discover([tmp_path / "nope.txt"])
     (tmp_path / "empty").mkdir()
-    with pytest.raises(InputError, match="no .txt, .md or .html files"):
+    with pytest.raises(InputError, match=r"no \.txt, \.md or \.html files"):
         discover([tmp_path / "empty"])
 
 

@@ -10,10 +10,9 @@ from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 
 from kg.ingest import document_from_text
 from kg.model import Entity, Extraction, Kind, Mention, PartialDate, Quotation, Relation, Span
-from kg.store import to_ox_triples
 from kg.rdfize import rdfize
 from kg.resolve import entity_iri, resolve, slug
-from kg.store import Store
+from kg.store import Store, to_ox_triples
 from kg.validate import validate_graph
 
 BASE = "https://kg.example/id/"
