@@ -6,7 +6,7 @@ import io
 
 import pyoxigraph as ox
 
-from kg.namespaces import KG
+from kg.namespaces import KG, PREFIXES
 from kg.store import Store
 
 _RESULT_FORMATS = {
@@ -36,8 +36,11 @@ def format_table(variables: list[str], rows: list[list[str]], limit_width: int =
 
 
 def run_query(store: Store, sparql: str, fmt: str) -> bytes:
-    """Run ``sparql`` and serialise: SELECT/ASK in ``fmt``, CONSTRUCT/DESCRIBE as Turtle."""
-    result = store.query(sparql)
+    """Run ``sparql`` and serialise: SELECT/ASK in ``fmt``, CONSTRUCT/DESCRIBE as Turtle.
+
+    The prefixes of ``namespaces.PREFIXES`` are predeclared, so ``kg:Person`` works as typed.
+    """
+    result = store.query(sparql, prefixes=PREFIXES)
     if isinstance(result, ox.QueryTriples):
         buf = io.BytesIO()
         ox.serialize(result, buf, format=ox.RdfFormat.TURTLE)
