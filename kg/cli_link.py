@@ -105,9 +105,10 @@ def link(
     if settings.link_offline:
         offline = offline_link_triples(store)
         linked_offline = frozenset(
-            str(t.subject)[1:-1]
+            t.subject.value
             for t in offline[0]
-            if t.predicate == P_EXACT
+            if isinstance(t.subject, ox.NamedNode)
+            and t.predicate == P_EXACT
             and isinstance(t.object, ox.NamedNode)
             and t.object.value.startswith(str(WD))
         )

@@ -63,10 +63,15 @@ TYPES: dict[str, str] = {
 }
 POSITION_HELD = "P39"
 
+#: Entities to link online: not yet linked to Wikidata by another graph (offline or confirmed links);
+#: ``%s`` is the online graph itself, whose earlier decisions are re-derived from the cache.
 ENTITIES_QUERY = """SELECT ?s ?kind ?l ?post WHERE {
   VALUES ?kind { kg:Person kg:Organization kg:Event kg:Document }
   ?s a ?kind ; rdfs:label ?l .
-  FILTER NOT EXISTS { ?s skos:exactMatch ?m . FILTER(STRSTARTS(STR(?m), "http://www.wikidata.org/entity/")) }
+  FILTER NOT EXISTS {
+    GRAPH ?g { ?s skos:exactMatch ?m }
+    FILTER(?g != <%s> && STRSTARTS(STR(?m), "http://www.wikidata.org/entity/"))
+  }
   OPTIONAL { ?s kg:holds|org:holds ?p . ?p rdfs:label ?post }
 }"""
 
@@ -115,7 +120,8 @@ class OnlineReport:
 
 def targets_in(store: Store) -> list[Target]:
     """The entities of the store that online linking considers (not yet linked to Wikidata)."""
-    rows = cast(ox.QuerySolutions, store.query(sparql_prologue() + ENTITIES_QUERY))
+    query = ENTITIES_QUERY % online_graph_iri(store.base)
+    rows = cast(ox.QuerySolutions, store.query(sparql_prologue() + query))
     labels: dict[tuple[str, str], set[str]] = defaultdict(set)
     posts: dict[tuple[str, str], set[str]] = defaultdict(set)
     for row in rows:
@@ -372,7 +378,7 @@ def link_online(
     a :class:`~kg.link.errors.NetworkError` leaves the store unchanged. ``write=False`` only decides.
     """
     config = config or OnlineConfig()
-    cache = cache or AnswerCache(None)
+    cache = AnswerCache(None) if cache is None else cache
     client = Client(config, cache, http, sleep, now)
     targets = [t for t in targets_in(store) if t.subject not in exclude]
     answers = client.reconcile([t.question(config.limit) for t in targets])

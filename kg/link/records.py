@@ -89,8 +89,8 @@ class LinkDecision:
 
 
 def decimal(value: float) -> ox.Literal:
-    """An ``xsd:decimal`` literal with three decimals (stable across platforms)."""
-    return ox.Literal(str(Decimal(f"{value:.3f}")), datatype=D_DECIMAL)
+    """An ``xsd:decimal`` rounded to three places, written as the store writes it back (``1``, ``0.9``)."""
+    return ox.Literal(format(Decimal(f"{value:.3f}").normalize(), "f"), datatype=D_DECIMAL)
 
 
 def datetime_literal(value: dt.datetime) -> ox.Literal:

@@ -90,3 +90,12 @@ def make_store(triples: list[ox.Triple]) -> Store:
 @pytest.fixture
 def seed_store() -> Store:
     return make_store(seed_triples())
+
+
+@pytest.fixture
+def services():
+    from .services import Services
+
+    s = Services()
+    yield s
+    s.close()
