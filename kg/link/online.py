@@ -143,15 +143,22 @@ def targets_in(store: Store) -> list[Target]:
 
 
 def _retry_after(response: httpx.Response, attempt: int, cap: float) -> float:
-    raw = response.headers.get("Retry-After")
+    """Seconds to wait: ``Retry-After`` (seconds or HTTP date), else 1, 2, 4 ...; at most ``cap``."""
+    raw = response.headers.get("Retry-After", "").strip()
+    wait = 2.0**attempt
     if raw:
         try:
-            return min(max(float(raw), 0.0), cap)
+            wait = float(raw)
         except ValueError:
-            when = email.utils.parsedate_to_datetime(raw) if raw else None
+            try:
+                when = email.utils.parsedate_to_datetime(raw)
+            except (TypeError, ValueError):
+                when = None
             if when is not None:
-                return min(max((when - dt.datetime.now(dt.UTC)).total_seconds(), 0.0), cap)
-    return min(2.0**attempt, cap)
+                if when.tzinfo is None:
+                    when = when.replace(tzinfo=dt.UTC)
+                wait = (when - dt.datetime.now(dt.UTC)).total_seconds()
+    return min(max(wait, 0.0), cap)
 
 
 class Client:

@@ -261,3 +261,10 @@ def test_dev_organizations_from_gold():
     assert results == expected
     linked = [n for n in names if n in DEV_EXPECTED]
     assert len(linked) == len(DEV_EXPECTED)
+
+
+def test_triples_round_trip_through_the_store_unchanged(seed_store):
+    triples, digest = offline_link_triples(seed_store)
+    graph = f"{BASE}graph/links"
+    seed_store.ensure_graph(graph, triples, digest)
+    assert sorted(str(t) for t in seed_store.graph_triples(graph)) == sorted(str(t) for t in triples)

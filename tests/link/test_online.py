@@ -187,3 +187,21 @@ def test_targets_skip_entities_linked_to_wikidata():
     links, _ = offline_link_triples(store)
     store.replace_graph(f"{BASE}graph/links", links)
     assert [t.subject.rsplit("/", 1)[-1] for t in targets_in(store)] == ["smithsonian", "lajcak", "summa"]
+
+
+@pytest.mark.parametrize(
+    ("header", "attempt", "expected"),
+    [
+        ("7", 0, 7.0),
+        ("", 0, 1.0),
+        ("", 2, 4.0),
+        ("999", 0, 60.0),
+        ("soon", 1, 2.0),
+        ("Wed, 21 Oct 2015 07:28:00 GMT", 0, 0.0),
+    ],
+)
+def test_retry_after(header, attempt, expected):
+    from kg.link.online import _retry_after
+
+    headers = {"Retry-After": header} if header else {}
+    assert _retry_after(httpx.Response(429, headers=headers), attempt, 60.0) == expected
