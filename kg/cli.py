@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import click
 
 from kg import __version__, settings
+from kg.cli_link import link
 from kg.errors import KGError, UsageError
 from kg.settings import Settings
 
@@ -74,8 +75,16 @@ def cli() -> None:
 @store_option
 @base_option
 @click.option("--force", is_flag=True, help="Extract again even where the same content is already stored.")
+@click.option(
+    "--link/--no-link",
+    "link",
+    default=None,
+    help="Link States, UN bodies and cities offline after loading (default: on; $KG_LINK_OFFLINE).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print only the summary line and errors.")
-def build(paths: tuple[Path, ...], store: Path | None, base: str | None, force: bool, quiet: bool) -> None:
+def build(
+    paths: tuple[Path, ...], store: Path | None, base: str | None, force: bool, link: bool | None, quiet: bool
+) -> None:
     """Ingest files or folders (.txt, .md, .html), extract, map to RDF, validate and load.
 
     Exit status: 0 all loaded, 1 a document did not conform to the shapes (it was not loaded),
@@ -85,7 +94,7 @@ def build(paths: tuple[Path, ...], store: Path | None, base: str | None, force: 
     from kg.pipeline import BuildReport, DocResult
     from kg.pipeline import build as run_build
 
-    cfg = _settings(store=store, base=base)
+    cfg = _settings(store=store, base=base, link_offline=link)
     files = discover(list(paths))
     db = _open(cfg, must_exist=False)
 
@@ -105,9 +114,13 @@ def build(paths: tuple[Path, ...], store: Path | None, base: str | None, force: 
                 report_problem(result)
                 bar.update(1)
 
-            report: BuildReport = run_build(list(paths), db, force=force, on_result=step, files=files)
+            report: BuildReport = run_build(
+                list(paths), db, force=force, on_result=step, files=files, link=cfg.link_offline
+            )
     else:
-        report = run_build(list(paths), db, force=force, on_result=report_problem, files=files)
+        report = run_build(
+            list(paths), db, force=force, on_result=report_problem, files=files, link=cfg.link_offline
+        )
     stats = db.stats()
     outcomes: dict[str, int] = {}
     for r in report.results:
@@ -276,6 +289,9 @@ def remove(target: str, store: Path | None) -> None:
     if not db.remove_document(doc_id):
         raise UsageError(f"{target}: no such document in {cfg.store} (give a source path or a document id)")
     click.echo(f"removed {doc_id}")
+
+
+cli.add_command(link)
 
 
 def main(argv: list[str] | None = None) -> None:

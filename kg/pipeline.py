@@ -1,6 +1,6 @@
 """The only module that knows the order of the stages.
 
-    ingest -> extract -> resolve -> rdfize -> validate -> store (-> link)
+    ingest -> extract -> resolve -> rdfize -> validate -> store -> link (offline)
 
 ``build`` runs them over files and folders. A document whose graph does not conform to the
 shapes is not loaded and is reported with its file, focus node and message; a file that cannot
@@ -22,6 +22,7 @@ from rdflib.namespace import RDFS
 from kg.errors import InputError
 from kg.extract import extract
 from kg.ingest import discover, read_document
+from kg.link import offline_link_triples
 from kg.model import Document
 from kg.namespaces import ONTOLOGY_GRAPH
 from kg.rdfize import rdfize
@@ -136,6 +137,7 @@ def build(
     force: bool = False,
     on_result: Callable[[DocResult], None] | None = None,
     files: list[Path] | None = None,
+    link: bool = True,
 ) -> BuildReport:
     """Ingest, extract, map, validate and load every file under ``paths``.
 
@@ -155,8 +157,20 @@ def build(
         report.results.append(result)
         if on_result is not None:
             on_result(result)
+    if link:
+        link_offline(store)
     store.flush()
     return report
+
+
+def links_graph(store: Store) -> str:
+    return f"{store.base}graph/links"
+
+
+def link_offline(store: Store) -> bool:
+    """Recompute the offline links of everything in the store; write only if they changed."""
+    triples, digest = offline_link_triples(store)
+    return store.ensure_graph(links_graph(store), triples, digest)
 
 
 def graph_of(store: Store, graph_iri: str) -> Graph:
@@ -168,7 +182,8 @@ def graph_of(store: Store, graph_iri: str) -> Graph:
 def validate_store(store: Store) -> list[tuple[str, ValidationReport]]:
     """Validate each document graph (and the links graph, if any) on its own."""
     graphs = store.document_graphs()
-    links = f"{store.base}graph/links"
-    if store.has_graph(links) and links not in graphs:
-        graphs.append(links)
+    for suffix in ("", "-online", "-confirmed"):
+        links = links_graph(store) + suffix
+        if store.has_graph(links):
+            graphs.append(links)
     return [(g, validate_graph(graph_of(store, g))) for g in graphs]

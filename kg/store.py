@@ -153,11 +153,9 @@ class Store:
         return None
 
     def document_graphs(self) -> list[str]:
-        prefix = f"{self.base}graph/"
+        """The named graphs that documents produced (those with a source recorded)."""
         return sorted(
-            g.value
-            for g in self.ox.named_graphs()
-            if isinstance(g, ox.NamedNode) and g.value.startswith(prefix) and g != self.meta
+            {_value(q.subject) for q in self.ox.quads_for_pattern(None, _P_SOURCE, None, self.meta)}
         )
 
     def stats(self) -> StoreStats:

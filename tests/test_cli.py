@@ -143,7 +143,7 @@ def test_remove_keeps_shared_facts(tmp_path: Path) -> None:
     store = tmp_path / "s"
     assert kg("build", EXAMPLES, "--store", store).code == 0
     ask = (
-        "ASK { ?p <http://www.w3.org/2000/01/rdf-schema#label> \"Teodora Ilieva\"@en ; "
+        'ASK { ?p <http://www.w3.org/2000/01/rdf-schema#label> "Teodora Ilieva"@en ; '
         "<https://kg.example/ontology#holds> ?post }"
     )
     assert kg("query", ask, "--store", store).out.strip() == "true"

@@ -45,7 +45,9 @@ def help_block() -> str:
     for name in sorted(cli.list_commands(ctx)):
         cmd = cli.get_command(ctx, name)
         assert cmd is not None
-        sub = click.Context(cmd, info_name=f"kg {name}", parent=ctx, terminal_width=100, max_content_width=100)
+        sub = click.Context(
+            cmd, info_name=f"kg {name}", parent=ctx, terminal_width=100, max_content_width=100
+        )
         parts.append(f"### kg {name}\n\n```\n$ kg {name} --help\n" + cmd.get_help(sub) + "\n```")
     return "\n\n".join(parts)
 
