@@ -1,7 +1,7 @@
 """kg's SPARQL 1.1 endpoint: Protocol, Update, Graph Store, service description, pages.
 
-    create_app(settings, store=None) -> FastAPI     the ASGI app (``uvicorn serve:app``)
-    run(settings)                                   serve it with uvicorn (``kg serve``)
+create_app(settings, store=None) -> FastAPI     the ASGI app (``uvicorn serve:app``)
+run(settings)                                   serve it with uvicorn (``kg serve``)
 """
 
 from __future__ import annotations
@@ -48,8 +48,9 @@ def run(settings: Settings) -> None:
     """Serve ``settings.store`` on ``settings.host:settings.port`` until interrupted."""
     import uvicorn
 
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info",
-                access_log=False)
+    uvicorn.run(
+        create_app(settings), host=settings.host, port=settings.port, log_level="info", access_log=False
+    )
 
 
 __all__ = ["create_app", "run"]

@@ -19,12 +19,18 @@ class CORS:
         headers = dict(scope["headers"])
         if scope["method"] == "OPTIONS" and b"access-control-request-method" in headers:
             requested = headers.get(b"access-control-request-headers", b"")
-            await send({"type": "http.response.start", "status": 204, "headers": [
-                (b"access-control-allow-origin", b"*"),
-                (b"access-control-allow-methods", ALLOW_METHODS),
-                (b"access-control-allow-headers", requested or b"*"),
-                (b"access-control-max-age", b"600"),
-            ]})
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 204,
+                    "headers": [
+                        (b"access-control-allow-origin", b"*"),
+                        (b"access-control-allow-methods", ALLOW_METHODS),
+                        (b"access-control-allow-headers", requested or b"*"),
+                        (b"access-control-max-age", b"600"),
+                    ],
+                }
+            )
             await send({"type": "http.response.body", "body": b""})
             return
 

@@ -24,9 +24,16 @@ VOID = "http://rdfs.org/ns/void#"
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 FORMATS_NS = "http://www.w3.org/ns/formats/"
 FORMAT_IRIS = {
-    "json": "SPARQL_Results_JSON", "xml": "SPARQL_Results_XML", "csv": "SPARQL_Results_CSV",
-    "tsv": "SPARQL_Results_TSV", "ttl": "Turtle", "nt": "N-Triples", "jsonld": "JSON-LD",
-    "rdfxml": "RDF_XML", "trig": "TriG", "nq": "N-Quads",
+    "json": "SPARQL_Results_JSON",
+    "xml": "SPARQL_Results_XML",
+    "csv": "SPARQL_Results_CSV",
+    "tsv": "SPARQL_Results_TSV",
+    "ttl": "Turtle",
+    "nt": "N-Triples",
+    "jsonld": "JSON-LD",
+    "rdfxml": "RDF_XML",
+    "trig": "TriG",
+    "nq": "N-Quads",
 }
 
 
@@ -65,7 +72,9 @@ def _int(n: int) -> ox.Literal:
     return ox.Literal(str(n), datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer"))
 
 
-def void_triples(endpoint: Endpoint, dataset: ox.NamedNode | ox.BlankNode, sparql_url: str) -> list[ox.Triple]:
+def void_triples(
+    endpoint: Endpoint, dataset: ox.NamedNode | ox.BlankNode, sparql_url: str
+) -> list[ox.Triple]:
     total, classes, graphs = _statistics(endpoint)
     out = [
         ox.Triple(dataset, RDF_TYPE, _void("Dataset")),
@@ -99,11 +108,14 @@ def _rdf_answer(endpoint: Endpoint, req: Request, triples: list[ox.Triple]) -> A
     key = (req.param("format") or [None])[0]
     fmt = pick(req.accept, RDF_FORMATS, key)
     if fmt is None:
-        raise ProtocolError(406, "the service description is RDF: accept one of "
-                            + ", ".join(f.media_type for f in RDF_FORMATS))
+        raise ProtocolError(
+            406,
+            "the service description is RDF: accept one of " + ", ".join(f.media_type for f in RDF_FORMATS),
+        )
     prefixes = {"sd": SD, "void": VOID, "formats": FORMATS_NS, **endpoint.prefixes}
-    body = ox.serialize(triples, format=_RDF[fmt.key],
-                        prefixes=prefixes if fmt.key in ("ttl", "trig") else None)
+    body = ox.serialize(
+        triples, format=_RDF[fmt.key], prefixes=prefixes if fmt.key in ("ttl", "trig") else None
+    )
     assert body is not None
     return Answer(200, fmt.media_type, {}, body)
 
@@ -119,7 +131,9 @@ async def service_description(endpoint: Endpoint, req: Request, sparql_url: str)
         t(service, _sd("supportedLanguage"), _sd("SPARQL11Query")),
         t(service, _sd("feature"), _sd("UnionDefaultGraph")),
         t(service, _sd("feature"), _sd("BasicFederatedQuery")) if endpoint.settings.allow_service else None,
-        t(service, _sd("supportedLanguage"), _sd("SPARQL11Update")) if endpoint.settings.allow_update else None,
+        t(service, _sd("supportedLanguage"), _sd("SPARQL11Update"))
+        if endpoint.settings.allow_update
+        else None,
         t(service, _sd("defaultEntailmentRegime"), ox.NamedNode("http://www.w3.org/ns/entailment/Simple")),
         t(service, _sd("defaultDataset"), dataset),
         t(dataset, RDF_TYPE, _sd("Dataset")),

@@ -48,6 +48,7 @@ class Job:
     named_graphs: tuple[str, ...] = ()
     max_rows: int = 0
     prefixes: dict[str, str] = field(default_factory=dict)
+    base_iri: str | None = None
 
 
 class _Sink:
@@ -82,7 +83,7 @@ def error_frame(status: int, message: str) -> bytes:
 
 
 def _evaluate(store: ox.Store, job: Job) -> Any:
-    kwargs: dict[str, Any] = {}
+    kwargs: dict[str, Any] = {"base_iri": job.base_iri}
     if job.default_graphs:
         kwargs["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
     if job.named_graphs:

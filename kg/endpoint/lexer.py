@@ -31,6 +31,7 @@ _TOKEN = re.compile(
 class Token:
     kind: str
     text: str
+    start: int = 0
 
     @property
     def upper(self) -> str:
@@ -43,7 +44,7 @@ def tokens(text: str) -> list[Token]:
     for m in _TOKEN.finditer(text):
         kind = m.lastgroup or "punct"
         if kind not in ("ws", "comment"):
-            out.append(Token(kind, m.group()))
+            out.append(Token(kind, m.group(), m.start()))
     return out
 
 
@@ -154,8 +155,7 @@ def plan_update(text: str) -> UpdatePlan:
         else:
             ops[-1].append(t)
     for op in ops:
-        words = [t for t in op if t.upper not in ("PREFIX", "BASE")]
-        _plan_operation(op, words, pmap, plan)
+        _plan_operation(op, pmap, plan)
         if plan.refusal:
             break
     return plan
@@ -172,7 +172,43 @@ def _graph_ref(op: list[Token], k: int, pmap: dict[str, str]) -> tuple[str | Non
     return resolve(op[k], pmap) or ALL, k + 1
 
 
-def _plan_operation(op: list[Token], words: list[Token], pmap: dict[str, str], plan: UpdatePlan) -> None:
+def with_dataset(text: str, default_graphs: list[str], named_graphs: list[str]) -> str:
+    """``text`` with ``USING <g>`` / ``USING NAMED <g>`` before the WHERE of each INSERT/DELETE
+    operation: what the protocol's using-graph-uri / using-named-graph-uri parameters mean."""
+    clause = "".join(f" USING <{g}>" for g in default_graphs)
+    clause += "".join(f" USING NAMED <{g}>" for g in named_graphs)
+    inserts: list[int] = []
+    depth = 0
+    verb: str | None = None
+    for i, t in enumerate(toks := tokens(text)):
+        depth += t.text == "{"
+        depth -= t.text == "}"
+        if depth != 0:
+            continue
+        if t.text == ";":
+            verb = None
+        elif verb is None and t.upper in (
+            "INSERT",
+            "DELETE",
+            "WITH",
+            "LOAD",
+            "CLEAR",
+            "DROP",
+            "CREATE",
+            "ADD",
+            "MOVE",
+            "COPY",
+        ):
+            nxt = toks[i + 1].upper if i + 1 < len(toks) else ""
+            verb = "DATA" if nxt in ("DATA", "WHERE") else t.upper
+        elif t.upper == "WHERE" and verb in ("INSERT", "DELETE", "WITH"):
+            inserts.append(t.start)
+    for pos in reversed(inserts):
+        text = text[:pos] + clause.strip() + " " + text[pos:]
+    return text
+
+
+def _plan_operation(op: list[Token], pmap: dict[str, str], plan: UpdatePlan) -> None:
     first = next((i for i, t in enumerate(op) if t.upper and t.upper not in ("PREFIX", "BASE")), None)
     if first is None:
         return

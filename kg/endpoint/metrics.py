@@ -56,7 +56,9 @@ class Registry:
         ]
         for fam in sorted(self.counts):
             for b in BUCKETS:
-                lines.append(f'kg_http_request_seconds_bucket{{route="{fam}",le="{b}"}} {self.buckets[(fam, b)]}')
+                lines.append(
+                    f'kg_http_request_seconds_bucket{{route="{fam}",le="{b}"}} {self.buckets[(fam, b)]}'
+                )
             lines.append(f'kg_http_request_seconds_bucket{{route="{fam}",le="+Inf"}} {self.counts[fam]}')
             lines.append(f'kg_http_request_seconds_sum{{route="{fam}"}} {self.sums[fam]:.6f}')
             lines.append(f'kg_http_request_seconds_count{{route="{fam}"}} {self.counts[fam]}')

@@ -57,11 +57,11 @@ def _term_html(endpoint: Endpoint, term: dict[str, Any], label: str = "") -> str
     if term["type"] == "uri":
         href = value
         if value.startswith(endpoint.settings.base):
-            href = base_path(endpoint.settings.base) + value[len(endpoint.settings.base):]
+            href = base_path(endpoint.settings.base) + value[len(endpoint.settings.base) :]
         text = label or _short(endpoint, value)
         return f'<a href="{escape(href)}">{escape(text)}</a>'
     if term["type"] == "literal":
-        extra = f' <small>@{escape(term["xml:lang"])}</small>' if "xml:lang" in term else ""
+        extra = f" <small>@{escape(term['xml:lang'])}</small>" if "xml:lang" in term else ""
         return f"{escape(value)}{extra}"
     return escape(value)
 
@@ -69,7 +69,7 @@ def _term_html(endpoint: Endpoint, term: dict[str, Any], label: str = "") -> str
 def _short(endpoint: Endpoint, iri: str) -> str:
     for p, ns in endpoint.prefixes.items():
         if iri.startswith(ns) and len(iri) > len(ns):
-            return f"{p}:{iri[len(ns):]}"
+            return f"{p}:{iri[len(ns) :]}"
     return iri
 
 
@@ -111,7 +111,11 @@ async def entity_html(endpoint: Endpoint, iri: str) -> str:
         "<li><blockquote>"
         + escape(str(r["exact"]["value"]))
         + "</blockquote>"
-        + (f" <small>{_term_html(endpoint, r['p'])} {_term_html(endpoint, r['o'])}</small>" if "p" in r else "")
+        + (
+            f" <small>{_term_html(endpoint, r['p'])} {_term_html(endpoint, r['o'])}</small>"
+            if "p" in r
+            else ""
+        )
         + (f" <small>source: {_term_html(endpoint, r['source'])}</small>" if "source" in r else "")
         + "</li>"
         for r in evidence
@@ -119,11 +123,13 @@ async def entity_html(endpoint: Endpoint, iri: str) -> str:
     links = "".join(
         f'<li><a href="{escape(r["o"]["value"])}" rel="external">{escape(r["o"]["value"])}</a></li>'
         for r in facts
-        if r["o"]["type"] == "uri" and not r["o"]["value"].startswith(endpoint.settings.base)
-        and r["p"]["value"] != RDF_TYPE and "/ontology" not in r["o"]["value"]
+        if r["o"]["type"] == "uri"
+        and not r["o"]["value"].startswith(endpoint.settings.base)
+        and r["p"]["value"] != RDF_TYPE
+        and "/ontology" not in r["o"]["value"]
     )
     q = quote(f"DESCRIBE {e}")
-    here = base_path(endpoint.settings.base) + iri[len(endpoint.settings.base):]
+    here = base_path(endpoint.settings.base) + iri[len(endpoint.settings.base) :]
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{escape(title)} — kg</title>
 <link rel="stylesheet" href="/static/style.css">

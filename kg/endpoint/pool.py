@@ -252,7 +252,9 @@ class ProcessExecutor:
             release(True)
             return answer
         head = json.loads(frame[1:])
-        return Answer(head["status"], head["media_type"], head["headers"], stream=self._stream(w, deadline, release))
+        return Answer(
+            head["status"], head["media_type"], head["headers"], stream=self._stream(w, deadline, release)
+        )
 
     async def _stream(
         self, w: _Worker, deadline: float | None, release: Callable[[bool], None]
@@ -285,4 +287,3 @@ def make_executor(store: Store, workers: int) -> Executor:
     if store.path is None:
         return ThreadExecutor(store)
     return ProcessExecutor(store, workers)
-

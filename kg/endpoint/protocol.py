@@ -42,6 +42,7 @@ class Request:
     body: bytes = b""
     accept: str | None = None
     authorization: str | None = None
+    url: str | None = None
 
     def param(self, name: str) -> list[str]:
         return [v for k, v in self.params if k == name]
@@ -106,7 +107,9 @@ def _one(values: list[str], name: str) -> str:
 
 def check_size(length: int, policy: Policy) -> None:
     if length > policy.max_body:
-        raise ProtocolError(413, f"the request body has {length} bytes; the limit is {policy.max_body} (max_body)")
+        raise ProtocolError(
+            413, f"the request body has {length} bytes; the limit is {policy.max_body} (max_body)"
+        )
 
 
 def parse_operation(req: Request, policy: Policy, update: bool) -> Operation | None:
@@ -146,11 +149,17 @@ def parse_operation(req: Request, policy: Policy, update: bool) -> Operation | N
             )
     else:
         allow = "POST" if update else "GET, POST"
-        raise ProtocolError(405, f"method {req.method} is not allowed here (allowed: {allow})", {"Allow": allow})
+        raise ProtocolError(
+            405, f"method {req.method} is not allowed here (allowed: {allow})", {"Allow": allow}
+        )
     text = _one(text_values, name)
-    dg_name, ng_name = ("using-graph-uri", "using-named-graph-uri") if update else (
-        "default-graph-uri",
-        "named-graph-uri",
+    dg_name, ng_name = (
+        ("using-graph-uri", "using-named-graph-uri")
+        if update
+        else (
+            "default-graph-uri",
+            "named-graph-uri",
+        )
     )
     default_graphs = [v for k, v in params if k == dg_name]
     named_graphs = [v for k, v in params if k == ng_name]
@@ -181,16 +190,18 @@ def check_remote(op: Operation, policy: Policy) -> None:
             continue
         if not policy.allow_service:
             raise ProtocolError(
-                403, f"{kw} is turned off: it lets a caller make the server fetch any URL "
-                "(turn it on with allow_service / KG_ALLOW_SERVICE, limited by service_allowlist)"
+                403,
+                f"{kw} is turned off: it lets a caller make the server fetch any URL "
+                "(turn it on with allow_service / KG_ALLOW_SERVICE, limited by service_allowlist)",
             )
         if not policy.service_allowlist:
             continue
         for iri in targets:
             if iri is None or not iri.startswith(policy.service_allowlist):
                 raise ProtocolError(
-                    403, f"{kw} {iri or '(a variable)'} is outside service_allowlist "
-                    f"({', '.join(policy.service_allowlist)})"
+                    403,
+                    f"{kw} {iri or '(a variable)'} is outside service_allowlist "
+                    f"({', '.join(policy.service_allowlist)})",
                 )
 
 
@@ -198,8 +209,9 @@ def check_write(req: Request, policy: Policy) -> None:
     """Writes need allow_update on and the bearer token."""
     if not policy.allow_update:
         raise ProtocolError(
-            403, "writes are turned off on this endpoint (turn them on with allow_update / KG_ALLOW_UPDATE "
-            "and set a token)"
+            403,
+            "writes are turned off on this endpoint (turn them on with allow_update / KG_ALLOW_UPDATE "
+            "and set a token)",
         )
     if not policy.token:
         raise ProtocolError(403, "writes need a token to be configured (token / KG_TOKEN)")
@@ -207,6 +219,25 @@ def check_write(req: Request, policy: Policy) -> None:
     scheme, _, given = auth.partition(" ")
     if scheme.lower() != "bearer" or given.strip() != policy.token:
         raise ProtocolError(
-            401, "this write needs 'Authorization: Bearer <token>' with the endpoint's token",
+            401,
+            "this write needs 'Authorization: Bearer <token>' with the endpoint's token",
             {"WWW-Authenticate": 'Bearer realm="kg"'},
         )
+
+
+def multipart_parts(content_type: str, body: bytes) -> list[tuple[str | None, bytes]]:
+    """The (media type, bytes) of each part of a multipart/form-data body (GSP POST of files)."""
+    from email.parser import BytesParser
+    from email.policy import HTTP
+
+    message = BytesParser(policy=HTTP).parsebytes(
+        b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body
+    )
+    if not message.is_multipart():
+        raise ProtocolError(400, "the multipart/form-data body has no parts (is the boundary right?)")
+    out: list[tuple[str | None, bytes]] = []
+    for part in message.iter_parts():
+        payload = part.get_payload(decode=True)
+        if isinstance(payload, bytes):
+            out.append((part.get_content_type(), payload))
+    return out

@@ -17,7 +17,7 @@ from fastapi.responses import FileResponse, JSONResponse, Response, StreamingRes
 from kg.endpoint import describe, metrics, pages
 from kg.endpoint.negotiation import HTML, RDF_FORMATS, pick
 from kg.endpoint.pool import Answer
-from kg.endpoint.protocol import ProtocolError, Request, check_size
+from kg.endpoint.protocol import ProtocolError, Request, check_size, multipart_parts
 from kg.endpoint.service import Endpoint
 
 STATIC = files("kg.endpoint") / "static"
@@ -51,6 +51,7 @@ async def read_request(http: HTTPRequest, endpoint: Endpoint) -> Request:
         body=bytes(body),
         accept=http.headers.get("accept"),
         authorization=http.headers.get("authorization"),
+        url=str(http.url.replace(query="")),
     )
 
 
@@ -58,8 +59,9 @@ def to_response(answer: Answer) -> Response:
     """(uvicorn sends no body for HEAD, so HEAD and GET share this.)"""
     headers = dict(answer.headers)
     if answer.stream is not None:
-        return StreamingResponse(answer.stream, status_code=answer.status, media_type=answer.media_type,
-                                 headers=headers)
+        return StreamingResponse(
+            answer.stream, status_code=answer.status, media_type=answer.media_type, headers=headers
+        )
     return Response(answer.body, status_code=answer.status, media_type=answer.media_type, headers=headers)
 
 
@@ -85,27 +87,21 @@ def build_router(endpoint: Endpoint) -> APIRouter:
 
     async def _store(http: HTTPRequest, direct: str | None) -> Response:
         req = await read_request(http, endpoint)
+        if http.method == "POST" and direct is None and not (req.param("graph") or req.param("default")):
+            iri = await endpoint.graph_create(req)
+            return Response(status_code=201, headers={"Location": iri})
         target = endpoint.target(req, direct)
         if http.method in ("GET", "HEAD"):
             return to_response(await endpoint.graph_get(req, target))
         if http.method in ("PUT", "POST", "DELETE"):
             parts = None
             if http.method == "POST" and (req.content_type or "").startswith("multipart/form-data"):
-                parts = await _multipart(http)
+                parts = multipart_parts(req.content_type or "", req.body)
             status = await endpoint.graph_write(req, target, parts)
             return Response(status_code=status)
-        raise ProtocolError(405, f"method {http.method} is not allowed on /store",
-                            {"Allow": "GET, HEAD, PUT, POST, DELETE"})
-
-    async def _multipart(http: HTTPRequest) -> list[tuple[str | None, bytes]]:
-        from starlette.datastructures import UploadFile
-
-        form = await http.form()
-        out: list[tuple[str | None, bytes]] = []
-        for _, value in form.multi_items():
-            if isinstance(value, UploadFile):
-                out.append((value.content_type, await value.read()))
-        return out
+        raise ProtocolError(
+            405, f"method {http.method} is not allowed on /store", {"Allow": "GET, HEAD, PUT, POST, DELETE"}
+        )
 
     @router.api_route("/store", methods=ALL_METHODS, summary="Graph Store HTTP Protocol (indirect)")
     async def store(http: HTTPRequest) -> Response:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, replace
 from typing import Any
+from urllib.parse import urljoin
 
 import pyoxigraph as ox
 
@@ -95,6 +96,7 @@ class Endpoint:
             tuple(op.named_graphs),
             self.settings.max_rows if max_rows is None else max_rows,
             self.prefixes,
+            req.url,
         )
 
     async def query(self, req: Request) -> Answer | None:
@@ -121,10 +123,12 @@ class Endpoint:
     # -- updates -----------------------------------------------------------------------------
 
     def _merge_ops(self, plan: lexer.UpdatePlan) -> tuple[list[str], list[str]]:
-        keep = f"FILTER(?h != <{self.meta}> && !STRSTARTS(STR(?h), \"{_PREVIOUS}\"))"
+        keep = f'FILTER(?h != <{self.meta}> && !STRSTARTS(STR(?h), "{_PREVIOUS}"))'
         if lexer.ALL in plan.touched:
             return [], [
-                "DELETE { ?s ?p ?o } WHERE { ?s ?p ?o FILTER NOT EXISTS { GRAPH ?h { ?s ?p ?o } " + keep + " } }",
+                "DELETE { ?s ?p ?o } WHERE { ?s ?p ?o FILTER NOT EXISTS { GRAPH ?h { ?s ?p ?o } "
+                + keep
+                + " } }",
                 "INSERT { ?s ?p ?o } WHERE { GRAPH ?h { ?s ?p ?o } " + keep + " }",
             ]
         pre: list[str] = []
@@ -145,21 +149,21 @@ class Endpoint:
         check_write(req, self.policy)
         op = parse_operation(req, self.policy, update=True)
         assert op is not None
-        if op.default_graphs or op.named_graphs:
-            raise ProtocolError(
-                400, "using-graph-uri / using-named-graph-uri are not supported; write USING <g> in the update"
-            )
-        plan = lexer.plan_update(op.text)
+        text = lexer.with_dataset(op.text, op.default_graphs, op.named_graphs)
+        plan = lexer.plan_update(text)
+        base = req.url
+        plan.touched = {g if g == lexer.ALL or base is None else urljoin(base, g) for g in plan.touched}
         if plan.refusal:
             raise ProtocolError(400, plan.refusal)
         if not lexer.remote_targets(op.text, "LOAD"):
             try:  # syntax check on an empty store, so error positions refer to the caller's text
-                ox.Store().update(op.text)
+                ox.Store().update(op.text, base_iri=base)
             except SyntaxError as exc:
                 raise ProtocolError(400, f"SPARQL Update syntax error: {exc}") from None
         pre, post = self._merge_ops(plan)
-        text = " ;\n".join([*pre, op.text.rstrip().rstrip(";"), *post]) if pre or post else op.text
-        await asyncio.to_thread(self._write, lambda: self.store.ox.update(text))
+        if pre or post:
+            text = " ;\n".join([*pre, text.rstrip().rstrip(";"), *post])
+        await asyncio.to_thread(self._write, lambda: self.store.ox.update(text, base_iri=base))
 
     def _write(self, action: Any) -> None:
         with self.store.write_lock:
@@ -208,13 +212,13 @@ class Endpoint:
         fmt = RDF_INPUT.get(mt)
         if fmt is None:
             raise ProtocolError(
-                415, f"media type {mt or '(none)'!r} is not an RDF format kg reads "
-                f"(use one of: {', '.join(RDF_INPUT)})"
+                415,
+                f"media type {mt or '(none)'!r} is not an RDF format kg reads "
+                f"(use one of: {', '.join(RDF_INPUT)})",
             )
         try:
             return [
-                ox.Triple(q.subject, q.predicate, q.object)
-                for q in ox.parse(body, format=fmt, base_iri=base)
+                ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(body, format=fmt, base_iri=base)
             ]
         except SyntaxError as exc:
             raise ProtocolError(400, f"the {mt} body does not parse: {exc}") from None
@@ -226,7 +230,8 @@ class Endpoint:
         check_write(req, self.policy)
         if target.iri is None:
             raise ProtocolError(
-                405, "the default graph is the merge of the named graphs and cannot be written directly; "
+                405,
+                "the default graph is the merge of the named graphs and cannot be written directly; "
                 "write a named graph (?graph=IRI)",
                 {"Allow": "GET, HEAD"},
             )
@@ -240,10 +245,22 @@ class Endpoint:
         incoming: list[ox.Triple] = []
         for ctype, body in parts if parts is not None else [(req.content_type, req.body)]:
             incoming += self.parse_rdf(body, ctype, iri)
-        if req.method == "POST":
-            incoming = list(dict.fromkeys([*self.store.graph_triples(iri), *incoming]))
-        await asyncio.to_thread(self._write, lambda: self.store.replace_graph(iri, incoming))
+        merge = req.method == "POST"
+
+        def write() -> None:
+            new = [*self.store.graph_triples(iri), *incoming] if merge else incoming
+            self.store.replace_graph(iri, list(dict.fromkeys(new)))
+
+        await asyncio.to_thread(self._write, write)
         return 204 if existed else 201
+
+    async def graph_create(self, req: Request) -> str:
+        """POST on the store itself: a new graph with a fresh IRI (answered as Location)."""
+        import uuid
+
+        iri = f"{self.settings.base}graph/posted-{uuid.uuid4().hex}"
+        await self.graph_write(replace(req, method="PUT"), GraphTarget(iri))
+        return iri
 
     async def close(self) -> None:
         await self.executor.close()

@@ -53,7 +53,9 @@ TINY_TTL = re.sub(r"\bid:([\w/-]+)", lambda m: f"<{BASE}{m.group(1)}>", TINY_TTL
 
 
 def tiny_triples() -> list[ox.Triple]:
-    return [ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(TINY_TTL, format=ox.RdfFormat.TURTLE)]
+    return [
+        ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(TINY_TTL, format=ox.RdfFormat.TURTLE)
+    ]
 
 
 def make_store(path: Path | None) -> Store:

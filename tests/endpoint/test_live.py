@@ -6,7 +6,10 @@ import httpx
 
 
 def test_select_json(live):
-    r = httpx.get(live.url + "/sparql", params={"query": "SELECT ?s WHERE { ?s a <https://kg.example/ontology#Person> }"})
+    r = httpx.get(
+        live.url + "/sparql",
+        params={"query": "SELECT ?s WHERE { ?s a <https://kg.example/ontology#Person> }"},
+    )
     assert r.status_code == 200
     assert r.headers["content-type"].startswith("application/sparql-results+json")
     assert r.json()["results"]["bindings"][0]["s"]["value"] == "https://kg.example/id/person/louise-arbour"
@@ -15,8 +18,9 @@ def test_select_json(live):
 def test_post_form_and_direct(live):
     r = httpx.post(live.url + "/sparql", data={"query": "ASK { ?s ?p ?o }"})
     assert r.json()["boolean"] is True
-    r = httpx.post(live.url + "/sparql", content="ASK { ?s ?p 42 }",
-                   headers={"content-type": "application/sparql-query"})
+    r = httpx.post(
+        live.url + "/sparql", content="ASK { ?s ?p 42 }", headers={"content-type": "application/sparql-query"}
+    )
     assert r.json()["boolean"] is False
 
 
