@@ -96,9 +96,25 @@ def negotiate(accept: str | None, offered: tuple[Format, ...]) -> Format | None:
     return chosen
 
 
+ALIASES = {
+    "turtle": "ttl",
+    "n-triples": "nt",
+    "ntriples": "nt",
+    "json-ld": "jsonld",
+    "rdf": "rdfxml",
+    "n-quads": "nq",
+    "nquads": "nq",
+}
+
+
 def pick(accept: str | None, offered: tuple[Format, ...], key: str | None) -> Format | None:
-    """``?format=key`` wins over Accept (for download links); otherwise negotiate."""
+    """``?format=key`` (for download links) wins over Accept when it names an offered format;
+    otherwise (absent, or meant for another result kind, as clients such as SPARQLWrapper send
+    ``format=json`` with every query) the Accept header is negotiated."""
     if key:
-        fmt = BY_KEY.get(key)
-        return fmt if fmt in offered else None
+        fmt = BY_KEY.get(ALIASES.get(key.lower(), key.lower()))
+        if fmt is None:
+            fmt = next((f for f in offered if f.media_type == key.lower()), None)
+        if fmt in offered:
+            return fmt
     return negotiate(accept, offered)

@@ -176,6 +176,12 @@ class ProcessExecutor:
                 if str(child) != self.snapshot and self.refs[str(child)] == 0:
                     shutil.rmtree(child, ignore_errors=True)
 
+    def pids(self) -> list[int]:
+        """Process ids of the idle workers (for tests and diagnostics)."""
+        if self.idle is None:
+            return []
+        return [w.proc.pid for w in list(self.idle._queue) if w.proc.pid is not None]  # type: ignore[attr-defined]
+
     def _spawn(self) -> _Worker:
         parent, child = self.ctx.Pipe()
         proc = self.ctx.Process(target=_worker_main, args=(child,), daemon=True, name="kg-query-worker")

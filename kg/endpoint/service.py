@@ -146,6 +146,10 @@ class Endpoint:
         return pre, post + drops
 
     async def update(self, req: Request) -> None:
+        if req.method != "POST":
+            raise ProtocolError(
+                405, f"method {req.method} is not allowed here: send updates by POST", {"Allow": "POST"}
+            )
         check_write(req, self.policy)
         op = parse_operation(req, self.policy, update=True)
         assert op is not None
