@@ -39,6 +39,14 @@ class Settings:
     allow_update: bool = False
     #: Bearer token required for writes.
     token: str | None = None
+    #: Let queries use federated ``SERVICE`` and updates use ``LOAD`` (the server then fetches URLs).
+    allow_service: bool = False
+    #: Comma-separated IRI prefixes ``SERVICE``/``LOAD`` may reach when ``allow_service`` is on ("": any).
+    service_allowlist: str = ""
+    #: Query worker processes of ``kg serve`` (0: one per CPU core).
+    workers: int = 0
+    #: Serve Prometheus metrics at ``/metrics``.
+    metrics: bool = False
     #: Whether ``kg build`` links States and UN bodies from the tables that ship with kg.
     link_offline: bool = True
 
