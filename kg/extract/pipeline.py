@@ -186,6 +186,7 @@ class PostFinder:
         self.determiners = frozenset(posts["tail_determiners"])
         self.lower_nouns = frozenset(posts["tail_lowercase_nouns"])
         self.need_context = frozenset(posts["lowercase_heads_need_context"])
+        self.honorific_heads = frozenset(posts["honorific_heads"])
 
     def __call__(self, doc: Doc) -> Doc:
         spans: list[Span] = []
@@ -195,6 +196,8 @@ class PostFinder:
             if start in taken or any(i in taken for i in range(start, end)):
                 continue
             head = doc[start:end]
+            if head.text in self.honorific_heads and end < len(doc) and (doc[end]._.kg_name or doc[end]._.kg_title):
+                continue  # "Ambassador Jürg Lauber": an honorific, not a post
             if head.text[0].islower() and head.text.lower() in self.need_context and not self._lower_ok(doc, start, end):
                 continue
             if head.text.lower() == "head" and (end < len(doc) and doc[end].lower_ == "of" and end + 1 < len(doc) and doc[end + 1].lower_ in ("state", "government", "states")):
@@ -239,6 +242,7 @@ def tail_end(
     determiners: frozenset[str],
     lower_nouns: frozenset[str],
     allow_comma: bool = False,
+    stop_at_post: bool = False,
 ) -> int:
     """Where a name's right-hand tail ends: connector (+ determiner) + capitalised words, repeated.
 
@@ -254,9 +258,13 @@ def tail_end(
             if j < n and doc[j].lower_ in determiners:
                 j += 1
             k = j
-            while k < n and _tail_word(doc[k], lower_nouns, k > j):
+            while k < n and _tail_word(doc[k], lower_nouns, k > j) and not (stop_at_post and doc[k]._.kg_post_start):
                 k += 1
+            if k < n and k > j and doc[k - 1].text.endswith("-based"):
+                k -= 1
             if k == j or (tok.lower_ == "and" and not doc[i - 1].text[:1].isupper()):
+                break
+            if tok.lower_ == "and" and k < n and doc[k].text in ("'s", "’s"):
                 break
             right = i = k
             continue
@@ -275,15 +283,24 @@ _ORDINAL = re.compile(r"^(\d+(st|nd|rd|th)|[a-z]+-?(first|second|third|fourth|fi
                       r"first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|\w+teenth|\w+tieth)$", re.I)
 
 
+_NOT_IN_NAMES = frozenset(
+    "January February March April May June July August September October November December Monday Tuesday "
+    "Wednesday Thursday Friday Saturday Sunday I".split()
+)
+
+
 def _tail_word(token: Token, lower_nouns: frozenset[str], not_first: bool) -> bool:
     text = token.text
-    if token.is_space or token.is_punct and text not in ("'s", "’s"):
+    if token.is_space or token.is_punct and text not in ("'s", "’s") or text in _NOT_IN_NAMES:
         return False
     if text[0].isupper() or token.ent_type_ in GAZETTEER_LABELS:
         return True
     if _ORDINAL.match(text):
         return True
-    return not_first and text.lower() in lower_nouns and bool(_ORDINAL.match(token.nbor(-1).text))
+    if not not_first or text.lower() not in lower_nouns:
+        return False
+    prev = token.nbor(-1).text
+    return bool(_ORDINAL.match(prev)) or prev[:1].isupper()
 
 
 @Language.factory("kg_posts")

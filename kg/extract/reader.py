@@ -365,6 +365,11 @@ class Reader:
                         continue
                     c.mentions.append(self.ment(Kind.PERSON, t, t + 1, rule="surname"))
                     covered.add(t)
+        strong = {"honorific_name", "title_name", "post_name", "post_comma_name", "name_paren_state", "name_of_state", "state_possessive_name"}
+        clusters = [
+            c for c in clusters
+            if not all(self.is_headline(m.sent) and m.rule not in strong for m in c.mentions)
+        ]
         for c in clusters:
             c.key = norm_key(c.label)
             n = self.counters.get(Kind.PERSON, 0) + 1
@@ -395,6 +400,12 @@ class Reader:
             if label is None:
                 continue
             key = norm_key(label)
+            # a bare head ("the Under-Secretary-General") refers back to a fuller post with that head
+            if len(key.split()) <= 2 and " of " not in key:
+                fuller = [c for c in self.clusters_of(Kind.POST) if c.key.startswith(key + " ") or c.key.startswith("un " + key + " ")]
+                if len(fuller) == 1:
+                    fuller[0].mentions.append(self.ment(Kind.POST, start, end, fuller[0].key, "post-coref"))
+                    continue
             cluster = next((c for c in self.clusters_of(Kind.POST) if c.key == key), None)
             if cluster is None:
                 cluster = self.new_cluster(Kind.POST, key, label)
@@ -405,6 +416,25 @@ class Reader:
     def _rewrite_post_label(self, label: str, start: int, end: int, sent: int) -> str | None:
         doc = self.doc
         prev = doc[start - 1] if start > 0 else None
+        # "Rapporteur of the Geneva-based body" / "of the Council": the body named before
+        nxt = self.norm[doc[end - 1].idx + len(doc[end - 1]) :][:40] if end <= len(doc) else ""
+        m = re.match(r"\s+of the (?:[\w-]+-based )?(body|organ|Council|Assembly|Court|Conference)\b", nxt)
+        if m and " of " not in label:
+            body = self.resolve_body(m.group(1) if m.group(1)[0].isupper() else "", start)
+            if body is None and m.group(1) in ("body", "organ"):
+                body = self.subject_org(sent, before=start) or self.resolve_last_org(start)
+            if body is not None:
+                return f"{label} of the {body.label}"
+        # "Denmark's Permanent Representative to the UN" -> "Permanent Representative of Denmark to the UN"
+        if prev is not None and prev.text in ("'s", "’s") and start >= 2:
+            state = self.cluster_at(start - 2, [Kind.STATE])
+            if state is not None:
+                rep = [h.lower() for h in self.posts_rules["representative_heads"]]
+                words = label.split()
+                for h in sorted(rep, key=len, reverse=True):
+                    n = len(h.split())
+                    if " ".join(words[:n]).lower() == h and (len(words) == n or words[n] != "of"):
+                        return " ".join([*words[:n], "of", state[0].text, *words[n:]])
         # "Council president" -> "President of the Security Council"
         if prev is not None and prev.text in _BODY_WORDS and len(label.split()) <= 2:
             body = self.resolve_body(prev.text, start - 1)
@@ -440,6 +470,14 @@ class Reader:
             return None
         return best[1]
 
+    def resolve_last_org(self, token: int) -> Cluster | None:
+        best: tuple[int, Cluster] | None = None
+        for c in self.clusters_of(Kind.ORGANIZATION):
+            for m in c.mentions:
+                if m.start < token and (best is None or m.start > best[0]):
+                    best = (m.start, c)
+        return best[1] if best else None
+
     def subject_org(self, sent: int, before: int) -> Cluster | None:
         """The organisation that is the subject of the sentence: the first one named (or "the Council")."""
         s = self.sents[sent]
@@ -457,6 +495,11 @@ class Reader:
     def _post_of(self, post: Cluster, start: int, end: int) -> None:
         if "of" in post.attrs:
             return
+        if start >= 2 and self.doc[start - 1].text in ("'s", "’s"):
+            found = self.cluster_at(start - 2, [Kind.STATE])
+            if found:
+                post.attrs["of"] = found[1].local_id
+                return
         for t in range(start, end):
             found = self.cluster_at(t, [Kind.STATE, Kind.ORGANIZATION])
             if found:

@@ -34,6 +34,8 @@ class Relations:
         self.appointer: Cluster | None = None
         self.elector: Cluster | None = None
         self.speakers: dict[int, list[Cluster]] = {}
+        self.paren_nationality: set[tuple[str, str, str]] = set()
+        self.quotes: list[tuple[int, int, Cluster, Cluster | None]] = []
 
     # ---------------------------------------------------------------- coreference
 
@@ -85,6 +87,7 @@ class Relations:
         self.quotes_and_speakers()
         self.representation()
         self.org_places()
+        self.prune_posts()
 
     def holds(self) -> None:
         r, doc = self.r, self.doc
@@ -128,7 +131,7 @@ class Relations:
                 k = span.start - 1
                 while k >= s.start and doc[k].lower_ in ("the", "a", "its", "his", "her", "their", "new", "next"):
                     k -= 1
-                if k >= s.start and doc[k].lower_ in ("as", "become", "becoming", "becomes", "named", "appointed"):
+                if k >= s.start and doc[k].lower_ in ("as", "become", "becoming", "becomes", "named", "appointed", "been", "was", "is", "remains"):
                     people = [(t, c) for t, c in self.people_in(s.start, k) if not (t > 0 and doc[t - 1].lower_ in succeed)]
                     if plural:
                         holders.extend(c for _, c in people)
@@ -140,8 +143,8 @@ class Relations:
                             c = self.person_at(pron[0])
                             if c is not None:
                                 holders.append(c)
-                    # "X will replace Y as POST": Y held it too
-                    for t, c in self.people_in(s.start, k):
+                    # "X will replace Y as POST" / "X ... as POST, replacing Y": Y held it too
+                    for t, c in self.people_in(s.start, s.end):
                         if t > 0 and doc[t - 1].lower_ in succeed and c not in holders:
                             self.r.add_fact(c, "holds", post, sent)
             # a plural post names the people listed in its sentence, or in the sentences right after
@@ -150,16 +153,25 @@ class Relations:
                 if listed:
                     holders.extend(c for _, c in listed)
                 else:
-                    for nxt in range(sent + 1, min(sent + 4, len(r.sents))):
-                        ns = r.sents[nxt]
-                        found_people = self.people_in(ns.start, ns.end)
-                        if not found_people:
-                            break
-                        holders.extend(c for _, c in found_people)
+                    holders.extend(self.listed_after(sent))
             for c in holders:
                 self.r.add_fact(c, "holds", post, sent)
                 if plural:
                     post.attrs.setdefault("plural", True)
+
+    def listed_after(self, sent: int) -> list[Cluster]:
+        """People who open the sentences right after ``sent`` ("Ann Lee (Peru) and Bo Kim (Chad) will ...")."""
+        r = self.r
+        out: list[Cluster] = []
+        if r.is_headline(sent):
+            return out
+        for nxt in range(sent + 1, min(sent + 4, len(r.sents))):
+            ns = r.sents[nxt]
+            found_people = self.people_in(ns.start, ns.end)
+            if not found_people or found_people[0][0] > ns.start + 1:
+                break
+            out.extend(c for _, c in found_people if c not in out)
+        return out
 
     def nationality(self) -> None:
         r, doc = self.r, self.doc
@@ -183,6 +195,8 @@ class Relations:
                     state = r.cluster_at(m.start - 2, [Kind.STATE])
                 if state is not None:
                     r.add_fact(c, "nationality", state[1], m.sent)
+                    if doc[e].text == "(":
+                        self.paren_nationality.add((c.local_id, "nationality", state[1].local_id))
 
     def representation(self) -> None:
         """Holders of representative posts represent the State in the post's name; a Council
@@ -197,11 +211,12 @@ class Relations:
             label = post.key
             of = post.attrs.get("of")
             state = next((c for c in r.clusters_of(Kind.STATE) if c.local_id == of), None)
-            if any(h in label for h in rep_heads) and state is not None:
+            bare = re.sub(r"^(deputy |former |acting |un |united nations )+", "", label)
+            if any(bare.startswith(h) for h in rep_heads) and state is not None:
                 r.add_fact(fact.subject, "representativeOf", state, fact.sentences)
             if label.split()[0] in chair_heads and any(w in label for w in ("council", "assembly", "committee")):
                 for k2, f2 in list(r.facts.items()):
-                    if f2.subject is fact.subject and f2.predicate == "nationality":
+                    if f2.subject is fact.subject and f2.predicate == "nationality" and k2 in self.paren_nationality:
                         r.add_fact(fact.subject, "representativeOf", f2.object, f2.sentences)
                         del r.facts[k2]
             # "President of this Conference" -> chairs the conference
@@ -227,7 +242,7 @@ class Relations:
                 t = start + k
                 body = r.subject_org(i, before=t)
                 elected = [c for tt, c in self.people_in(t + 1, end) if not (tt > 0 and doc[tt - 1].lower_ in succeed)]
-                passive = k > 0 and lowers[k - 1] in ("was", "were", "been", "be", "is", "are", "being")
+                passive = k > 0 and lowers[k - 1] in ("was", "were", "been", "be", "is", "are", "being", "considered", "re")
                 if passive:
                     subject = [c for _, c in self.people_in(start, t)]
                     if subject and self.elector is not None:
@@ -237,18 +252,13 @@ class Relations:
                     continue
                 self.elector = body
                 if not elected:
-                    for nxt in range(i + 1, min(i + 4, len(r.sents))):
-                        ns = r.sents[nxt]
-                        found_people = self.people_in(ns.start, ns.end)
-                        if not found_people:
-                            break
-                        elected.extend(c for _, c in found_people)
+                    elected = self.listed_after(i)
                 for c in elected:
                     r.add_fact(body, "elects", c, i)
                 break
         # appoints
         for k, w in enumerate(lowers):
-            if w in self.rules["appoint"]:
+            if w in self.rules["appoint"] and not (k > 0 and lowers[k - 1] in ("being", "been", "was", "were", "is", "be")):
                 t = start + k
                 before = [c for _, c in self.people_in(start, t)]
                 appointer = before[0] if before else None
@@ -310,16 +320,31 @@ class Relations:
             for _, c in self.people_in(start + k, end):
                 r.add_fact(c, "participatesIn", events[0][1], i)
         # adopts
-        if any(w in self.rules["adopt"] for w in lowers) and documents:
-            adopter = None
-            adopting_events = [(m, c) for m, c in events]
-            if adopting_events:
-                adopter = adopting_events[-1][1] if len(adopting_events) > 1 and "at" in lowers else adopting_events[0][1]
-            elif orgs and re.search(r"\bby (the )?(un|united nations|general assembly)", text):
-                adopter = orgs[0][1]
+        adopt_at = [start + k for k, w in enumerate(lowers) if w in self.rules["adopt"]]
+        if adopt_at and documents:
+            adopter: Cluster | None = None
+            t = adopt_at[0]
+            by = re.search(r"\b(?:adopted|adoption) by (?:the )?", text)
+            if by:
+                k = start + len(text[: by.end()].split())
+                found = r.cluster_at(k, [Kind.ORGANIZATION, Kind.STATE])
+                adopter = found[1] if found else None
+            if adopter is None:
+                meetings = [(m, c) for m, c in events if c.trigger in _MEETINGS]
+                if meetings:
+                    adopter = min(meetings, key=lambda mc: abs(mc[0].start - t))[1]
             for _, d in documents:
-                if adopter is not None and not (d.trigger == "symbol"):
+                if adopter is not None and d.trigger != "symbol":
                     r.add_fact(adopter, "adopts", d, i)
+        # headline style "A and B Chair Ceremony in Washington"
+        for k, w in enumerate(lowers):
+            if w in ("chair", "chairs", "co-chair", "co-chairs", "chaired") and k > 0:
+                t = start + k
+                before = self.r.cluster_at(t - 1, _PERSON)
+                ev = self.r.cluster_at(t + 1, [Kind.EVENT]) if t + 1 < end else None
+                if before and ev:
+                    for _, c in self.people_in(start, t):
+                        r.add_fact(c, "chairs", ev[1], i)
         # events named "X to adopt a Y" adopt Y
         for dm, d in documents:
             k = dm.start - 1
@@ -339,7 +364,8 @@ class Relations:
             for c in events:
                 if c.start == today or c.end == today:
                     return c
-        for c in sorted(events, key=lambda c: c.first()):
+        body = [c for c in events if not all(self.r.is_headline(m.sent) for m in c.mentions)]
+        for c in sorted(body, key=lambda c: c.first()):
             if c.trigger in ("meeting", "session", "conference", "summit", "election", "ceremony"):
                 return c
         return None
@@ -398,13 +424,18 @@ class Relations:
             if ev.start is not None and ev.end is not None and _order(ev.end) < _order(ev.start):
                 ev.end = None
         # the release's own event takes the dateline place
-        dateline_place = getattr(r, "dateline_place", None)
-        main = self.main_event()
-        if dateline_place is not None and main is not None and "location" not in main.attrs and main.start is not None:
-            ref = r.reference
-            if ref is not None and main.start.year == ref.year and main.start.month == ref.month:
-                main.attrs["location"] = dateline_place.local_id
-                r.add_fact(main, "locatedIn", dateline_place, main.mentions[0].sent)
+        dateline_place = r.dateline_place
+        ref = r.reference
+        if dateline_place is not None and ref is not None:
+            import datetime as dt
+
+            for ev in r.clusters_of(Kind.EVENT):
+                when = ev.start or ev.end
+                if "location" in ev.attrs or when is None or when.day is None or when.month is None:
+                    continue
+                if abs((dt.date(when.year, when.month, when.day) - ref).days) <= 7:
+                    ev.attrs["location"] = dateline_place.local_id
+                    r.add_fact(ev, "locatedIn", dateline_place, ev.mentions[0].sent)
 
     def inside_other(self, char: int, kinds: list[Kind]) -> bool:
         for c in self.r.clusters:
@@ -481,6 +512,56 @@ class Relations:
                 if d.trigger in ("report", "declaration", "symbol", "resolution", "statute", "charter", "convention") or d.key.startswith("universal"):
                     r.add_fact(speaker, "mentions", d, i)
 
+    # ---------------------------------------------------------------- posts nobody holds
+
+    def prune_posts(self) -> None:
+        """Drop posts that are only a class of posts ("three Special Representatives"), bare heads
+        nobody holds ("the President"), and the lesser of two posts one person holds under two names
+        ("Foreign Minister" beside "Minister for Foreign and European Affairs"). A headline post
+        nobody holds goes to the person the body says was elected or appointed."""
+        r = self.r
+        always = {k.lower() for k in r.posts_rules["always_posts"]}
+        plural_spans: dict[str, list[bool]] = {}
+        for _, post, plural in r.post_spans:
+            plural_spans.setdefault(post.local_id, []).append(plural)
+        chosen = [f.object for f in sorted(r.facts.values(), key=lambda f: min(f.sentences)) if f.predicate in ("elects", "appoints") and f.object.kind == Kind.PERSON]
+        for post in list(r.clusters_of(Kind.POST)):
+            holders = [f for f in r.facts.values() if f.predicate == "holds" and f.object is post]
+            if holders:
+                continue
+            if all(plural_spans.get(post.local_id, [False])):
+                self.remove(post)
+                continue
+            if all(r.is_headline(m.sent) for m in post.mentions):
+                if chosen:
+                    r.add_fact(chosen[0], "holds", post, post.mentions[0].sent)
+                else:
+                    self.remove(post)
+                continue
+            bare = re.sub(r"^(the |un |united nations )+", "", post.key)
+            if not re.search(r" (of|for|to|in|on|at) ", bare) and bare not in always and post.key not in always:
+                self.remove(post)
+        by_person: dict[str, list[Cluster]] = {}
+        for f in r.facts.values():
+            if f.predicate == "holds":
+                by_person.setdefault(f.subject.local_id, []).append(f.object)
+        for pid, posts in by_person.items():
+            for a in posts:
+                ca = _content_words(a.label)
+                for b in posts:
+                    if a is not b and ca < _content_words(b.label) or (a is not b and ca == _content_words(b.label) and len(a.label) < len(b.label)):
+                        r.facts.pop((pid, "holds", a.local_id), None)
+                        if not any(f.object is a and f.predicate == "holds" for f in r.facts.values()):
+                            self.remove(a)
+                        break
+
+    def remove(self, cluster: Cluster) -> None:
+        r = self.r
+        if cluster in r.clusters:
+            r.clusters.remove(cluster)
+        for key in [k for k, f in r.facts.items() if f.subject is cluster or f.object is cluster]:
+            del r.facts[key]
+
     # ---------------------------------------------------------------- places
 
     def org_places(self) -> None:
@@ -522,11 +603,13 @@ class Relations:
         for m in re.finditer(r"\b, where (?:the )?[^.;]{0,80}? is (?:based|located|headquartered|deployed)", r.norm):
             t = r._token_at(m.start())
             place = r.cluster_at(t - 1, [Kind.STATE, Kind.PLACE])
+            last = None
             for k in range(t, r._token_at(m.end() - 1)):
                 org = r.cluster_at(k, [Kind.ORGANIZATION])
-                if org and place:
-                    r.add_fact(org[1], "locatedIn", place[1], r.sent_of[k])
-                    break
+                if org:
+                    last = org
+            if last and place:
+                r.add_fact(last[1], "locatedIn", place[1], last[0].sent)
         del places
 
     def place_cluster(self, name: str, start: int, end: int) -> Cluster:
@@ -544,7 +627,13 @@ class Relations:
         return c
 
 
+_MEETINGS = frozenset({"meeting", "session", "conference", "summit", "assembly meeting", "congress", "forum", "segment"})
 _NUM = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "2": 2, "3": 3, "4": 4, "5": 5}
+
+
+def _content_words(label: str) -> frozenset[str]:
+    words = re.sub(r"[-,']", " ", label.lower()).split()
+    return frozenset(w for w in words if w not in ("the", "of", "for", "to", "a", "and", "in", "on", "its", "s", "un", "united", "nations"))
 
 
 def _order(d: PartialDate) -> tuple[int, int, int]:
