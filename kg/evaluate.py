@@ -281,7 +281,9 @@ def score_document(gold: dict[str, Any], extraction: Extraction) -> DocumentRepo
     places = by_kind.get(Kind.PLACE, [])
     if "locations" in gold:
         gold_locs = gold.get("locations", [])
-        pairs = _greedy(gold_locs, places, lambda g, p: 1.0 if norm(g) in _names(p) else 0.0, 1.0)
+        pairs = _greedy(
+            gold_locs, places, lambda g, p: 1.0 if norm(g) in _names(p) else similarity(g, p.label), 0.9
+        )
         for gi, pi in pairs:
             align[f"place:{norm(gold_locs[gi])}"] = places[pi].local_id
         record("locations", gold_locs, [p.label for p in places], pairs)

@@ -35,11 +35,13 @@ def extract(doc: Document) -> Extraction:
         result.warnings.append("nothing could be extracted: the text has no sentences")
         return result
     reader.read_gazetteer()
+    reader.read_generic_orgs()
     reader.read_dateline()
     reader.read_people()
     reader.read_posts()
     reader.read_events()
     reader.read_documents()
+    reader.prune_places()
     relations = Relations(reader)
     relations.run()
     _finish(reader, relations, result)
@@ -75,6 +77,7 @@ def _finish(reader: Reader, relations: Relations, result: Extraction) -> None:
         c.attrs.pop("acronyms", None)
         c.attrs.pop("iso3_hint", None)
         c.attrs.pop("plural", None)
+        c.attrs.pop("type", None)
         mentions = []
         seen: set[tuple[int, int]] = set()
         for m in sorted(c.mentions, key=lambda m: m.char_start):

@@ -173,7 +173,7 @@ class Reader:
         """A title-case line (headline, navigation): most words capitalised, no final full stop."""
         s = self.sents[sent]
         words = [t for t in s if t.is_alpha and len(t.text) > 3]
-        if len(words) < 3 or s.text.rstrip().endswith("."):
+        if len(words) < 4 or s.text.rstrip().endswith("."):
             return False
         return sum(1 for t in words if t.text[0].isupper()) / len(words) > 0.7
 
@@ -199,6 +199,7 @@ class Reader:
                 elif kind == Kind.ORGANIZATION:
                     cluster = self.new_cluster(kind, key, orgs[key]["name"])
                     cluster.attrs["acronyms"] = orgs[key]["acronyms"]
+                    cluster.attrs["type"] = orgs[key]["type"]
                 else:
                     cluster = self.new_cluster(kind, key, places[key]["name"])
                     cluster.attrs["iso3_hint"] = places[key]["iso3"]
@@ -216,6 +217,69 @@ class Reader:
                     c.label = longest
                 else:
                     c.label = longest if longest in c.attrs.get("acronyms", []) else c.label
+
+    def read_generic_orgs(self) -> None:
+        """Organisations outside the gazetteer, from their shape: "Embassy of the Kingdom of Norway",
+        "Lindgren Foundation". States and places inside such a name are not mentions of their own."""
+        rules = resources.load("organizations")["generic"]
+        after = frozenset(rules["heads_after_name"])
+        before = sorted((h.split() for h in rules["heads_before_name"]), key=len, reverse=True)
+        not_alone = frozenset(rules["not_alone"])
+        doc = self.doc
+        found: list[tuple[int, int]] = []
+        i = 0
+        while i < len(doc):
+            tok = doc[i]
+            if tok.ent_type_ == ORG or tok._.kg_post_start or self.in_quote(i):
+                i += 1
+                continue
+            words = next((w for w in before if [t.text for t in doc[i : i + len(w)]] == w), None)
+            if words is not None:
+                end = tail_end(doc, i + len(words), frozenset({"of", "for", "and", "in", "on"}), frozenset({"the"}), frozenset())
+                if end > i + len(words):
+                    found.append((i, end))
+                    i = end
+                    continue
+            if tok.text in after and i > 0:
+                left = i
+                while left > 0:
+                    p = doc[left - 1]
+                    if p.text[:1].isupper() and p.is_alpha and p.ent_type_ not in (ORG,) and p.text not in ("The", "A", "An", "This") and not p._.kg_post_end:
+                        left -= 1
+                        continue
+                    break
+                if left < i and not (i - left == 1 and tok.text in not_alone and doc[left].is_sent_start):
+                    end = tail_end(doc, i + 1, frozenset({"of", "for", "on"}), frozenset({"the"}), frozenset())
+                    found.append((left, end))
+                    i = end
+                    continue
+            i += 1
+        for start, end in found:
+            span = doc[start:end]
+            if any(t.ent_type_ == ORG for t in span) or self.is_person_span(start, end):
+                continue
+            label = self.label_text(start, end)
+            key = norm_key(label)
+            cluster = next((c for c in self.clusters_of(Kind.ORGANIZATION) if c.key == key), None)
+            if cluster is None:
+                cluster = self.new_cluster(Kind.ORGANIZATION, key, label)
+                cluster.attrs["type"] = "other"
+            cluster.mentions.append(self.ment(Kind.ORGANIZATION, start, end, key, "generic-org"))
+            for c in self.clusters:
+                if c.kind in (Kind.STATE, Kind.PLACE):
+                    c.mentions = [m for m in c.mentions if not (start <= m.start and m.end <= end)]
+        self.clusters = [c for c in self.clusters if c.mentions or c.kind not in (Kind.STATE, Kind.PLACE)]
+
+    def is_person_span(self, start: int, end: int) -> bool:
+        return any(start <= s.start < end for s in self.doc.spans.get("kg_person", []))
+
+    def prune_places(self) -> None:
+        """A place named inside a document's or an organisation's name ("New York Declaration") is not a
+        mention of the place."""
+        inner = [(m.start, m.end) for c in self.clusters if c.kind in (Kind.DOCUMENT, Kind.ORGANIZATION) for m in c.mentions]
+        for c in self.clusters_of(Kind.PLACE):
+            c.mentions = [m for m in c.mentions if not any(s <= m.start and m.end <= e and (s, e) != (m.start, m.end) for s, e in inner)]
+        self.clusters = [c for c in self.clusters if c.mentions or c.kind != Kind.PLACE]
 
     def _inside_org_name(self, ent: Span) -> bool:
         """A State name between capitalised words of a name ("Acme Ghana Limited") is not a State mention."""
@@ -365,7 +429,10 @@ class Reader:
                         continue
                     c.mentions.append(self.ment(Kind.PERSON, t, t + 1, rule="surname"))
                     covered.add(t)
-        strong = {"honorific_name", "title_name", "post_name", "post_comma_name", "name_paren_state", "name_of_state", "state_possessive_name"}
+        strong = {
+            "honorific_name", "title_name", "post_name", "post_comma_name", "name_paren_state", "name_of_state",
+            "state_possessive_name", "photo_credit", "contact_line", "coordination",
+        }
         clusters = [
             c for c in clusters
             if not all(self.is_headline(m.sent) and m.rule not in strong for m in c.mentions)
@@ -385,6 +452,7 @@ class Reader:
         doc = self.doc
         plural: dict[str, str] = {k.lower(): v for k, v in self.posts_rules["plural_heads"].items()}
         self.post_spans: list[tuple[Span, Cluster, bool]] = []
+        self.body_rewritten: set[str] = set()
         for span in doc.spans.get("kg_post", []):
             start, end = span.start, span.end
             label = self.label_text(start, end)
@@ -412,6 +480,12 @@ class Reader:
             cluster.mentions.append(self.ment(Kind.POST, start, end, key, "post"))
             self._post_of(cluster, start, end)
             self.post_spans.append((span, cluster, is_plural))
+
+    def post_cluster(self, label: str) -> Cluster:
+        """The Post entity with this label (made when new), for posts a relation implies."""
+        key = norm_key(label)
+        found = next((c for c in self.clusters_of(Kind.POST) if c.key == key), None)
+        return found or self.new_cluster(Kind.POST, key, label)
 
     def _rewrite_post_label(self, label: str, start: int, end: int, sent: int) -> str | None:
         doc = self.doc
@@ -444,6 +518,7 @@ class Reader:
                 if " for " in head:
                     head, rest = head.split(" for ", 1)
                     rest = ""
+                self.body_rewritten.add(norm_key(f"{head} of the {body.label}"))
                 return f"{head} of the {body.label}"
         # "its President" / "President of its seventy-second session"
         if " its " in f" {label} " or (prev is not None and prev.lower_ == "its"):
@@ -471,8 +546,11 @@ class Reader:
         return best[1]
 
     def resolve_last_org(self, token: int) -> Cluster | None:
+        """The organ or body named last before ``token`` (regional groups and the UN itself aside)."""
         best: tuple[int, Cluster] | None = None
         for c in self.clusters_of(Kind.ORGANIZATION):
+            if c.attrs.get("type") in ("group",) or c.key == "united nations":
+                continue
             for m in c.mentions:
                 if m.start < token and (best is None or m.start > best[0]):
                     best = (m.start, c)

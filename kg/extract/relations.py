@@ -111,6 +111,8 @@ class Relations:
             # NAME, [lowercase words] [State's] POST  /  NAME (State), POST
             if not holders:
                 k = span.start - 1
+                if k >= s.start and doc[k].text in ("Council", "Assembly", "Court", "Conference", "Committee"):
+                    k -= 1
                 while k >= s.start and (doc[k].ent_type_ == STATE or doc[k].text in ("'s", "’s")):
                     k -= 1
                 steps = 0
@@ -119,7 +121,7 @@ class Relations:
                     steps += 1
                 if k >= s.start and doc[k].text == ",":
                     k -= 1
-                    if k >= s.start and doc[k].text == ")":
+                    while k >= s.start and doc[k].text == ")":
                         while k >= s.start and doc[k].text != "(":
                             k -= 1
                         k -= 1
@@ -129,7 +131,7 @@ class Relations:
             # "... as / become / serve as [the] POST": the nearest person before, or all of them for a plural
             if not holders:
                 k = span.start - 1
-                while k >= s.start and doc[k].lower_ in ("the", "a", "its", "his", "her", "their", "new", "next"):
+                while k >= s.start and doc[k].lower_ in ("the", "a", "its", "his", "her", "their", "new", "next", "former", "outgoing", "current", "then", "incoming", "acting"):
                     k -= 1
                 if k >= s.start and doc[k].lower_ in ("as", "become", "becoming", "becomes", "named", "appointed", "been", "was", "is", "remains"):
                     people = [(t, c) for t, c in self.people_in(s.start, k) if not (t > 0 and doc[t - 1].lower_ in succeed)]
@@ -230,7 +232,7 @@ class Relations:
 
     def sentence_rules(self, i: int, start: int, end: int) -> None:
         r, doc = self.r, self.doc
-        lowers = [t.lower_ for t in doc[start:end]]
+        lowers = [t.lower_ if not t.is_space else "_" for t in doc[start:end]]
         text = " ".join(lowers)
         events = [(m, c) for m, c in r.mentions_in(i, [Kind.EVENT]) if not r.in_quote(m.start)]
         documents = r.mentions_in(i, [Kind.DOCUMENT])
@@ -311,8 +313,19 @@ class Relations:
             if m:
                 k = len(text[: m.start()].split())
                 target = events[0][1] if events else self.main_event()
+                role = {"co-facilitated": "co-facilitator", "facilitated": "facilitator", "co-chaired": "co-chair", "chaired": "chair"}.get(phrase.split()[0])
                 for _, c in self.people_in(start + k, end):
                     r.add_fact(c, "chairs", target, i)
+                    has_chair_post = any(
+                        f.subject is c and f.predicate == "holds" and i in f.sentences and f.object.key.split()[0] in ("co-facilitator", "facilitator", "co-chair", "chair")
+                        for f in r.facts.values()
+                    )
+                    if role and events and not has_chair_post:
+                        ev_text = re.sub(r"^(the|a|an)\s+", "", events[0][0].text, flags=re.I)
+                        label = f"{role} of the {ev_text}"
+                        post = r.post_cluster(label)
+                        post.mentions.append(r.ment(Kind.POST, start + k, start + k + 1, post.key, "chair-by"))
+                        r.add_fact(c, "holds", post, i)
         # participatesIn: "in the presence of X"
         m = re.search(r"\bin the presence of\b", text)
         if m and events:
@@ -539,6 +552,9 @@ class Relations:
                     self.remove(post)
                 continue
             bare = re.sub(r"^(the |un |united nations )+", "", post.key)
+            if post.key in r.body_rewritten:
+                self.remove(post)
+                continue
             if not re.search(r" (of|for|to|in|on|at) ", bare) and bare not in always and post.key not in always:
                 self.remove(post)
         by_person: dict[str, list[Cluster]] = {}
