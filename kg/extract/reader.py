@@ -240,7 +240,7 @@ class Reader:
                     found.append((i, end))
                     i = end
                     continue
-            if tok.text in after and i > 0:
+            if tok.text in after and i > 0 and not tok.ent_type_:
                 left = i
                 while left > 0:
                     p = doc[left - 1]
@@ -548,7 +548,8 @@ class Reader:
     def resolve_last_org(self, token: int) -> Cluster | None:
         """The organ or body named last before ``token`` (regional groups and the UN itself aside)."""
         best: tuple[int, Cluster] | None = None
-        for c in self.clusters_of(Kind.ORGANIZATION):
+        organs = [c for c in self.clusters_of(Kind.ORGANIZATION) if c.attrs.get("type") in ("organ", "body")]
+        for c in organs or self.clusters_of(Kind.ORGANIZATION):
             if c.attrs.get("type") in ("group",) or c.key == "united nations":
                 continue
             for m in c.mentions:
@@ -595,6 +596,7 @@ class Reader:
         rules = resources.load("events")
         triggers = sorted((t.split() for t in rules["triggers"]), key=len, reverse=True)
         modifiers = frozenset(rules["modifiers"])
+        self.event_modifiers = modifiers
         cap_only = frozenset(rules["capitalised_only"])
         doc = self.doc
         connectors = frozenset({"of", "on", "for", "to", "and"})
@@ -634,12 +636,27 @@ class Reader:
                     left -= 1
                 break
             right = self._event_tail(i + n, connectors)
+            if right == i + n and trig in ("conference", "summit", "negotiations", "consultations", "meeting", "dialogue"):
+                right = self._lower_tail(i + n)
             found.append((left, right, i, trig))
             i += n
         self.event_spans = found
         for left, right, t, trig in found:
             self._add_event(left, right, t, trig)
+        self._merge_parts()
+        self._merge_header_meeting()
         self._merge_aliases()
+        self._org_first_labels()
+
+    def _place_after(self, right: int) -> Cluster | None:
+        if right + 1 < len(self.doc) and self.doc[right].lower_ == "in":
+            found = self.cluster_at(right + 1, [Kind.PLACE])
+            return found[1] if found else None
+        return None
+
+    def _date_near(self, left: int, right: int, sent: int) -> bool:
+        a, b = self.doc[left].idx, self.doc[right - 1].idx + len(self.doc[right - 1])
+        return any(d.first is not None and (0 <= d.start - b <= 40 or 0 <= a - d.end <= 40) for d in self.sentence_dates(sent))
 
     def _event_tail(self, end: int, connectors: frozenset[str]) -> int:
         doc = self.doc
@@ -658,7 +675,7 @@ class Reader:
                     break
                 right = tail_end(doc, j, connectors, frozenset({"the", "a"}), frozenset(), allow_comma=True)
                 continue
-            new = tail_end(doc, right, connectors - {"to"}, frozenset({"the", "a", "its"}), frozenset({"session", "meeting"}), allow_comma=True)
+            new = tail_end(doc, right, connectors - {"to"}, frozenset({"the", "a", "its"}), frozenset({"session", "meeting"}), allow_comma=True, stop_at_post=True)
             if new == right:
                 break
             right = new
@@ -684,6 +701,23 @@ class Reader:
                 if len(own_caps) < 2:
                     return
         key_words = [w.lower_ for w in words]
+        place_after = self._place_after(right)
+        det = doc[left - 1].lower_ if left > 0 else ""
+        fresh = det in ("last", "previous", "such", "another", "an", "a", "first", "next") or (left > 1 and doc[left - 2].lower_ in ("last", "previous"))
+        if (generic or self.is_headline(sent)) and place_after is not None and (fresh or not det or det == "such"):
+            if not caps or generic:
+                label = f"{self.label_text(left, right)} in {place_after.label}"
+                target = self.new_cluster(Kind.EVENT, norm_key(label), label)
+                target.trigger = trig
+                target.mentions.append(self.ment(Kind.EVENT, left, right, target.key, "event"))
+                return
+        if self.is_headline(sent):
+            same = [c for c in self.clusters_of(Kind.EVENT) if c.trigger == trig]
+            if same:
+                same[0].mentions.append(self.ment(Kind.EVENT, left, right, same[0].key, "event-coref"))
+                return
+            if all(w.lower_ in self.event_modifiers or w.lower_ == trig for w in words):
+                return
         if generic or (not caps and not any(_ordinal(w.text) for w in words) and len(key_words) <= 2):
             # "the meeting", "this Conference": the last event with the same trigger
             target = self._last_event(trig, t)
@@ -693,8 +727,14 @@ class Reader:
                     target.alt_labels.add(target.label)
                     target.label = re.sub(r"^(its|the|a|an)\s+", "", label, flags=re.I)
                 return
-            if not self.sentence_dates(sent) and not caps or self.in_quote(t):
+            if self.in_quote(t) or caps:
                 return
+            if not (len(words) > 1 and trig in ("conference", "summit")) and not self._date_near(left, right, sent):
+                return
+            if generic:
+                body = self.subject_org(sent, before=left)
+                if body is not None:
+                    label = f"{body.label} {trig}"
         if self.is_headline(sent) and not caps:
             return
         label = re.sub(r"^(its|the|a|an)\s+", "", label, flags=re.I)
@@ -739,6 +779,62 @@ class Reader:
             later = [c for c in self.clusters_of(Kind.EVENT) if c.trigger in family]
             return later[0] if later else None
         return best[1]
+
+    def _merge_into(self, keep: Cluster, drop: Cluster) -> None:
+        keep.mentions.extend(drop.mentions)
+        keep.alt_labels |= {drop.label} | drop.alt_labels
+        if drop in self.clusters:
+            self.clusters.remove(drop)
+
+    def _merge_parts(self) -> None:
+        """"the opening session of the X Meeting on ...": a part of a named event is that event."""
+        for c in list(self.clusters_of(Kind.EVENT)):
+            if c.trigger not in ("session", "segment", "phase") or " of " not in c.key:
+                continue
+            for m in c.mentions:
+                inner = [
+                    (m2, c2) for c2 in self.clusters_of(Kind.EVENT) if c2 is not c
+                    for m2 in c2.mentions if m.start < m2.start and m2.end <= m.end
+                ]
+                if inner and any(t.text[0].isupper() for t in self.doc[inner[0][0].start : inner[0][0].end]):
+                    self._merge_into(inner[0][1], c)
+                    break
+
+    def _merge_header_meeting(self) -> None:
+        """UN header lines "Seventy-first Session," / "83rd Meeting (AM)": one meeting of that session."""
+        events = self.clusters_of(Kind.EVENT)
+        for a in events:
+            for b in events:
+                if a is b or a.trigger != "session" or b.trigger != "meeting" or not a.mentions or not b.mentions:
+                    continue
+                ma, mb = a.mentions[0], b.mentions[0]
+                between = self.doc[ma.end : mb.start]
+                if 0 < mb.start - ma.end <= 3 and all(t.is_punct or t.is_space for t in between) and "\n" in between.text:
+                    b.label = f"{b.label} of the {a.label}"
+                    b.key = norm_key(b.label)
+                    self.clusters.remove(a)
+                    return
+
+    def _org_first_labels(self) -> None:
+        """"71st UNGA session" -> "71st session of the General Assembly"."""
+        for c in self.clusters_of(Kind.EVENT):
+            m = c.mentions[0] if c.mentions else None
+            if m is None:
+                continue
+            toks = list(self.doc[m.start : m.end])
+            trig_i = next((i for i, t in enumerate(toks) if t.lower_ == c.trigger.split()[0]), None)
+            if trig_i is None or trig_i == 0:
+                continue
+            org_toks = [i for i in range(trig_i) if toks[i].ent_type_ == ORG]
+            if org_toks and all(_ordinal(toks[i].text) or toks[i].ent_type_ == ORG for i in range(trig_i)) and org_toks[-1] == trig_i - 1:
+                org = self.cluster_at(toks[org_toks[0]].i, [Kind.ORGANIZATION])
+                if org is None:
+                    continue
+                pre = " ".join(t.text for t in toks[: org_toks[0]])
+                rest = " ".join(t.text for t in toks[trig_i + 1 :])
+                label = " ".join(x for x in (pre, toks[trig_i].text, "of the", org[1].label, rest) if x)
+                c.alt_labels.add(c.label)
+                c.label, c.key = label, norm_key(label)
 
     def _merge_aliases(self) -> None:
         """"X, also called Y" / "X, known as Y": one event (and one document)."""
@@ -819,7 +915,7 @@ class Reader:
                 k += 1
                 count += 1
                 continue
-            if t.text == "," and k + 1 < len(doc) and doc[k + 1].is_alpha:
+            if t.text == "," and any(doc[j].lower_ == "and" for j in range(k + 1, min(k + 4, len(doc)))):
                 k += 1
                 continue
             break
@@ -827,6 +923,11 @@ class Reader:
 
     def _add_document(self, left: int, right: int, trig: str, t: int) -> None:
         label = self.label_text(left, right)
+        m = re.match(r"^(?:the )?(Court|Council|Assembly|Conference|Committee)['’]s (\w+)$", label)
+        if m:
+            body = self.resolve_body(m.group(1), left)
+            if body is not None:
+                label = f"{m.group(2).capitalize()} of the {body.label}"
         label = re.sub(r"^(the|a|an)\s+", "", label, flags=re.I)
         key = norm_key(label)
         sent = self.sent_of[t]

@@ -226,7 +226,7 @@ class Relations:
                 for m in post.mentions:
                     for t in range(m.start, m.end):
                         ev = r.cluster_at(t, [Kind.EVENT])
-                        if ev:
+                        if ev and ev[1].trigger in ("conference", "summit", "meeting", "ceremony", "forum", "dialogue"):
                             r.add_fact(fact.subject, "chairs", ev[1], fact.sentences)
                             break
 
@@ -342,13 +342,17 @@ class Relations:
                 k = start + len(text[: by.end()].split())
                 found = r.cluster_at(k, [Kind.ORGANIZATION, Kind.STATE])
                 adopter = found[1] if found else None
-            if adopter is None:
+            if adopter is not None:
+                for _, d in documents:
+                    if d.trigger != "symbol":
+                        r.add_fact(adopter, "adopts", d, i)
+            else:
                 meetings = [(m, c) for m, c in events if c.trigger in _MEETINGS]
-                if meetings:
-                    adopter = min(meetings, key=lambda mc: abs(mc[0].start - t))[1]
-            for _, d in documents:
-                if adopter is not None and d.trigger != "symbol":
-                    r.add_fact(adopter, "adopts", d, i)
+                for t in adopt_at:
+                    near = [(abs(m.start - t), c) for m, c in meetings if abs(m.start - t) <= 20]
+                    docs = [(abs(m.start - t), c) for m, c in documents if c.trigger != "symbol"]
+                    if near and docs:
+                        r.add_fact(min(near, key=lambda x: x[0])[1], "adopts", min(docs, key=lambda x: x[0])[1], i)
         # headline style "A and B Chair Ceremony in Washington"
         for k, w in enumerate(lowers):
             if w in ("chair", "chairs", "co-chair", "co-chairs", "chaired") and k > 0:
@@ -427,6 +431,12 @@ class Relations:
                             if dist < 120 and (best is None or dist < best[0]):
                                 best = (dist, pc)
                     if best is not None:
+                        for pm, pc in r.mentions_in(m.sent, [Kind.PLACE]):
+                            if pc is best[1]:
+                                after = r.cluster_at(pm.end + 1, [Kind.PLACE]) if pm.end + 1 < len(doc) and doc[pm.end].lower_ == "in" else None
+                                if after:
+                                    best = (best[0], after[1])
+                                break
                         ev.attrs["location"] = best[1].local_id
                         r.add_fact(ev, "locatedIn", best[1], m.sent)
             if duration and ev.end is not None and ev.start is None and ev.end.day is not None:
