@@ -623,9 +623,12 @@ class Reader:
                 continue
             # left: modifiers, capitalised words, ordinals, organisation names
             left = i
+            headline = self.is_headline(self.sent_of[i])
             while left > 0:
                 p = doc[left - 1]
                 if p.lower_ in _DETERMINERS or p.is_punct or p.is_space or p.like_num and not _ordinal(p.text):
+                    break
+                if headline and not (p.lower_ in modifiers or _ordinal(p.text)):
                     break
                 if re.match(r"^[\w]+-(day|week|month|year)$", p.lower_) or p._.kg_post_end:
                     break
@@ -749,6 +752,10 @@ class Reader:
             if c.key == key or (c.trigger == trig and _shares_name(c.key, key)):
                 target = c
                 break
+            # "an intergovernmental conference on ..." describes the named "Intergovernmental Conference ..."
+            if not caps and c.trigger == trig and c.label[:1].isupper() and c.key.split()[0] == key.split()[0]:
+                c.mentions.append(self.ment(Kind.EVENT, left, right, c.key, "event-coref"))
+                return
         if target is None:
             target = self.new_cluster(Kind.EVENT, key, label)
             target.trigger = trig
