@@ -256,6 +256,8 @@ def tail_end(
         if tok.lower_ in connectors and tok.text[0].islower():
             j = i + 1
             if j < n and doc[j].lower_ in determiners:
+                if tok.lower_ == "and":
+                    break  # "X and the Y": a second name, not part of this one
                 j += 1
             k = j
             while k < n and _tail_word(doc[k], lower_nouns, k > j) and not (stop_at_post and doc[k]._.kg_post_start):

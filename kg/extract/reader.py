@@ -258,6 +258,11 @@ class Reader:
             span = doc[start:end]
             if any(t.ent_type_ == ORG for t in span) or self.is_person_span(start, end):
                 continue
+            k = start - 1
+            while k > 0 and doc[k].text[:1].isupper() and doc[k].is_alpha:
+                k -= 1
+            if k >= 1 and doc[k].text in ("[", "(") and doc[k - 1].ent_type_ == ORG:
+                continue  # the text's own expansion of an acronym: the gazetteer's name stands
             label = self.label_text(start, end)
             key = norm_key(label)
             cluster = next((c for c in self.clusters_of(Kind.ORGANIZATION) if c.key == key), None)
@@ -596,7 +601,9 @@ class Reader:
         rules = resources.load("events")
         triggers = sorted((t.split() for t in rules["triggers"]), key=len, reverse=True)
         modifiers = frozenset(rules["modifiers"])
+        cap_only = frozenset(rules["capitalised_only"])
         self.event_modifiers = modifiers
+        self.event_cap_only = cap_only
         cap_only = frozenset(rules["capitalised_only"])
         doc = self.doc
         connectors = frozenset({"of", "on", "for", "to", "and"})
@@ -615,9 +622,6 @@ class Reader:
             n = len(matched)
             trig = " ".join(matched)
             tok = doc[i]
-            if trig in cap_only and not tok.text[0].isupper():
-                i += n
-                continue
             if tok.ent_type_ in (ORG, PLACE) or tok._.kg_post_start:
                 i += n
                 continue
@@ -650,6 +654,7 @@ class Reader:
         self._merge_header_meeting()
         self._merge_aliases()
         self._org_first_labels()
+        self._body_labels(Kind.EVENT)
 
     def _place_after(self, right: int) -> Cluster | None:
         if right + 1 < len(self.doc) and self.doc[right].lower_ == "in":
@@ -707,7 +712,7 @@ class Reader:
         place_after = self._place_after(right)
         det = doc[left - 1].lower_ if left > 0 else ""
         fresh = det in ("last", "previous", "such", "another", "an", "a", "first", "next") or (left > 1 and doc[left - 2].lower_ in ("last", "previous"))
-        if (generic or self.is_headline(sent)) and place_after is not None and (fresh or not det or det == "such"):
+        if (generic or self.is_headline(sent)) and place_after is not None and (fresh or not det or det == "such" or self._last_event(trig, t) is None):
             if not caps or generic:
                 label = f"{self.label_text(left, right)} in {place_after.label}"
                 target = self.new_cluster(Kind.EVENT, norm_key(label), label)
@@ -730,7 +735,7 @@ class Reader:
                     target.alt_labels.add(target.label)
                     target.label = re.sub(r"^(its|the|a|an)\s+", "", label, flags=re.I)
                 return
-            if self.in_quote(t) or caps:
+            if self.in_quote(t) or caps or trig in self.event_cap_only:
                 return
             if not (len(words) > 1 and trig in ("conference", "summit")) and not self._date_near(left, right, sent):
                 return
@@ -786,6 +791,18 @@ class Reader:
             later = [c for c in self.clusters_of(Kind.EVENT) if c.trigger in family]
             return later[0] if later else None
         return best[1]
+
+    def _body_labels(self, kind: Kind) -> None:
+        """A name first seen in a title-case headline takes its form from the body when the body names it."""
+        for c in self.clusters_of(kind):
+            head = [m for m in c.mentions if self.is_headline(m.sent)]
+            body = [m for m in c.mentions if not self.is_headline(m.sent) and m.rule in ("event", "document")]
+            if head and body and norm_key(c.label) in {norm_key(self.label_text(m.start, m.end)) for m in head}:
+                best = max(body, key=lambda m: m.end - m.start)
+                label = re.sub(r"^(its|the|a|an)\s+", "", self.label_text(best.start, best.end), flags=re.I)
+                if len(label.split()) >= 2:
+                    c.alt_labels.add(c.label)
+                    c.label, c.key = label, norm_key(label)
 
     def _merge_into(self, keep: Cluster, drop: Cluster) -> None:
         keep.mentions.extend(drop.mentions)
@@ -903,6 +920,7 @@ class Reader:
             self._add_document(left, right, trig, i)
             i = max(right, i + n)
         self._read_symbols(rules)
+        self._body_labels(Kind.DOCUMENT)
 
     def _lower_tail(self, end: int) -> int:
         doc = self.doc

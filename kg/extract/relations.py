@@ -383,7 +383,7 @@ class Relations:
                     return c
         body = [c for c in events if not all(self.r.is_headline(m.sent) for m in c.mentions)]
         for c in sorted(body, key=lambda c: c.first()):
-            if c.trigger in ("meeting", "session", "conference", "summit", "election", "ceremony"):
+            if c.trigger in ("meeting", "session", "conference", "summit", "election", "ceremony", "forum", "dialogue"):
                 return c
         return None
 
