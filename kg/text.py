@@ -118,17 +118,67 @@ class Header:
 
 
 # "PUERTO VALLARTA, Mexico, 6 December —" / "GENEVA (9 December 2024) -" / "NEW YORK, 12 June -"
+_DATE_TEXT = r"(?:\d{1,2}\s+" + MONTH_RE + r"(?:\s+\d{4})?|" + MONTH_RE + r"\s+\d{1,2}(?:,\s*\d{4})?)"
 _DATELINE = re.compile(
     r"^(?P<place>[A-Z][A-Z .'\-]{1,40}[A-Z])"
     r"(?:,\s*(?P<country>[A-Z][A-Za-z .'\-]{1,40}?))?"
-    r"(?:,\s*|\s*\(\s*|\s+)(?P<date>\d{1,2}\s+"
-    + MONTH_RE
-    + r"(?:\s+\d{4})?|"
-    + MONTH_RE
-    + r"\s+\d{1,2}(?:,\s*\d{4})?)"
+    r"(?:,\s*|\s*\(\s*|\s+)(?P<date>" + _DATE_TEXT + r")"
+    r"(?:\s*\((?P<note>[^)\n]{1,40})\))?"
     r"\s*\)?\s*[-:]",
     re.M,
 )
+# "13 March 2015, SENDAI -" (date first) and "GENEVA -" (no date)
+_DATELINE_DATE_FIRST = re.compile(
+    r"^(?P<date>"
+    + _DATE_TEXT
+    + r"),\s*(?P<place>[A-Z][A-Z .'\-]{1,40}[A-Z])(?:,\s*(?P<country>[A-Z][A-Za-z .'\-]{1,40}?))?\s*[-:]",
+    re.M,
+)
+_DATELINE_NO_DATE = re.compile(
+    r"^(?P<place>[A-Z][A-Z .'\-]{2,40}[A-Z])(?:,\s*(?P<country>[A-Z][A-Za-z .'\-]{1,40}?))?\s+-\s", re.M
+)
+# "19 September 2016: UN Member States ..." (a release date opening the first paragraph)
+_LEADING_DATE = re.compile(
+    r"^(?P<date>\d{1,2}\s+" + MONTH_RE + r"\s+\d{4}|" + MONTH_RE + r"\s+\d{1,2},\s*\d{4})\s*[:,]\s", re.M
+)
+
+
+@dataclass(frozen=True)
+class Dateline:
+    """The dateline of a release with the offsets of its parts (offsets into the text as given)."""
+
+    place: str
+    place_start: int
+    place_end: int
+    country: str | None
+    country_start: int | None
+    date_text: str | None
+    end: int
+
+
+def find_dateline(text: str, limit: int = 5000) -> Dateline | None:
+    """The first dateline in the opening ``limit`` characters, in any of the usual layouts."""
+    norm = normalize(text[:limit])
+    best: tuple[int, re.Match[str]] | None = None
+    for pattern in (_DATELINE, _DATELINE_DATE_FIRST, _DATELINE_NO_DATE):
+        m = pattern.search(norm)
+        if m and (best is None or m.start() < best[0]):
+            best = (m.start(), m)
+    if best is None:
+        return None
+    m = best[1]
+    place = m["place"].strip()
+    if len(place.split()) > 5:
+        return None
+    return Dateline(
+        place=_title_case_place(place),
+        place_start=m.start("place"),
+        place_end=m.start("place") + len(place),
+        country=m["country"].strip() if m["country"] else None,
+        country_start=m.start("country") if m["country"] else None,
+        date_text=m.groupdict().get("date"),
+        end=m.end(),
+    )
 
 
 def _title_case_place(place: str) -> str:
@@ -138,9 +188,10 @@ def _title_case_place(place: str) -> str:
 def parse_header(text: str, max_lines: int = 12) -> Header:
     """Read release date, headline and dateline from the first lines of ``text``.
 
-    The release date is the first complete date among the opening lines; the headline is the
-    first non-empty line after it that is not itself a date or a dateline; the dateline is the
-    first line that starts with an upper-case place name followed by a date and a dash.
+    The release date is the first complete date among the opening lines (a short line of its own,
+    or a date opening a line and followed by ":" or ","); the headline is the first non-empty line
+    that is not itself a date or a dateline; the dateline is the first line that starts with an
+    upper-case place name followed by a date and a dash (or a date, a comma and the place).
     """
     norm = normalize(text)
     lines = [line.strip() for line in norm.splitlines()][: max_lines * 4]
@@ -149,22 +200,25 @@ def parse_header(text: str, max_lines: int = 12) -> Header:
     title = None
     for i, line in enumerate(nonempty):
         found = find_full_date(line)
-        if found and issued is None and len(line) < 80:
+        leading = _LEADING_DATE.match(line)
+        if issued is None and found and (len(line) < 80 or (leading and found[1] == 0)):
             issued = found[0]
-            continue
+            if len(line) < 80:
+                continue
         if title is None and not _DATELINE.match(line) and 10 <= len(line) <= 300 and not line.endswith(":"):
             if found and len(line) < 40:
+                continue
+            if leading or _DATELINE_DATE_FIRST.match(line):
                 continue
             title = line
             if issued is not None or i > 2:
                 break
+    dateline = find_dateline(text)
     place = country = None
-    for m in _DATELINE.finditer(norm[:5000]):
-        place = _title_case_place(m["place"].strip())
-        country = m["country"].strip() if m["country"] else None
-        if issued is None:
-            found = find_full_date(m["date"])
+    if dateline is not None:
+        place, country = dateline.place, dateline.country
+        if issued is None and dateline.date_text:
+            found = find_full_date(dateline.date_text)
             if found:
                 issued = found[0]
-        break
     return Header(issued=issued, title=title, dateline_place=place, dateline_country=country)

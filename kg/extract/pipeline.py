@@ -1,0 +1,392 @@
+"""The spaCy pipeline: built once, blank English, rules from ``rules/``; every component is registered here.
+
+    tokenizer          English, but hyphenated words stay one token ("Secretary-General", "Ki-moon")
+    kg_gazetteer       EntityRuler: States (STATE), demonyms (STATE_ADJ), organisations (ORG), places (PLACE);
+                       the entity id is the key (ISO3 for States, canonical name casefolded otherwise)
+    kg_sentences       sentence starts after . ! ? (and closing quotes) and at line breaks
+    kg_tokens          token flags read by the patterns: name-like, honorific, title, speech verb
+    kg_posts           post spans (doc.spans["kg_post"]) from the head nouns of rules/posts.json, with
+                       their right-hand tail ("... of Mexico to the United Nations")
+    kg_people          Matcher over rules/people.json patterns -> doc.spans["kg_person"]
+
+No statistical model is loaded; nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from typing import Any
+
+import spacy
+from spacy.language import Language
+from spacy.matcher import Matcher, PhraseMatcher
+from spacy.pipeline import EntityRuler
+from spacy.tokens import Doc, Span, Token
+from spacy.util import compile_infix_regex
+
+from kg.extract import resources
+
+STATE, STATE_ADJ, ORG, PLACE = "STATE", "STATE_ADJ", "ORG", "PLACE"
+GAZETTEER_LABELS = frozenset({STATE, STATE_ADJ, ORG, PLACE})
+
+for _name, _default in (
+    ("kg_name", False),
+    ("kg_particle", False),
+    ("kg_hon", None),
+    ("kg_title", None),
+    ("kg_speech", False),
+    ("kg_post_start", False),
+    ("kg_post_end", False),
+):
+    if not Token.has_extension(_name):
+        Token.set_extension(_name, default=_default)
+
+
+def norm_key(text: str) -> str:
+    """Casefolded, hyphen- and space-normalised form used for keys and label comparison."""
+    import unicodedata
+
+    text = unicodedata.normalize("NFKC", text)
+    text = re.sub(r"[\u2010\u2011\u2012\u2013\u2014]", "-", text).replace("\u2019", "'")
+    return re.sub(r"\s+", " ", text).strip().casefold()
+
+
+def _strip_the(name: str) -> str:
+    return name[4:] if name.lower().startswith("the ") else name
+
+
+def gazetteer_patterns() -> list[dict[str, Any]]:
+    """EntityRuler phrase patterns for States, demonyms, organisations and places."""
+    patterns: list[dict[str, Any]] = []
+    seen: set[tuple[str, str]] = set()
+
+    def add(label: str, text: str, key: str) -> None:
+        text = _strip_the(text)
+        if (label, text) in seen or not text:
+            return
+        seen.add((label, text))
+        patterns.append({"label": label, "pattern": text, "id": key})
+
+    for place in resources.load("places")["places"]:
+        for text in [place["name"], *place["variants"]]:
+            add(PLACE, text, norm_key(place["name"]))
+    for state in resources.load("states")["states"]:
+        for text in [state["name"], *state["variants"]]:
+            add(STATE, text, state["iso3"])
+        for text in state["demonyms"]:
+            add(STATE_ADJ, text, state["iso3"])
+    for org in resources.load("organizations")["organizations"]:
+        key = norm_key(org["name"])
+        for text in [org["name"], *org["acronyms"], *org["variants"]]:
+            add(ORG, text, key)
+    return patterns
+
+
+@Language.factory("kg_gazetteer")
+def make_gazetteer(nlp: Language, name: str) -> EntityRuler:
+    ruler = EntityRuler(nlp, name=name, phrase_matcher_attr="ORTH", overwrite_ents=True)
+    ruler.add_patterns(gazetteer_patterns())
+    return ruler
+
+
+_FINAL = frozenset(".!?")
+_CLOSERS = frozenset({'"', "'", ")", "]", "\u201d", "\u2019"})
+
+
+@Language.component("kg_sentences")
+def split_sentences(doc: Doc) -> Doc:
+    """Sentence starts after final punctuation (and any closing quotes) and after line breaks."""
+    start_next = True
+    for i, token in enumerate(doc):
+        if token.is_space:
+            token.is_sent_start = start_next
+            if "\n" in token.text:
+                start_next = True
+            continue
+        token.is_sent_start = start_next
+        start_next = False
+        text = token.text
+        if text in _FINAL or (len(text) > 1 and text[-1] in "!?"):
+            j = i + 1
+            while j < len(doc) and doc[j].text in _CLOSERS:
+                j += 1
+            if j == i + 1:
+                start_next = True
+            else:
+                for k in range(i + 1, j):
+                    doc[k].is_sent_start = False
+                if j < len(doc):
+                    doc[j].is_sent_start = True
+        elif "\n" in token.whitespace_:
+            start_next = True
+    return doc
+
+
+class TokenFlags:
+    """Sets the kg_* token flags the people patterns read."""
+
+    def __init__(self) -> None:
+        people = resources.load("people")
+        self.stop = frozenset(people["stopwords"])
+        self.particles = frozenset(people["particles"])
+        self.honorifics: dict[str, str] = people["honorifics"]
+        self.titles: dict[str, str] = people["titles"]
+        self.speech = frozenset(people["speech_verbs"])
+
+    def __call__(self, doc: Doc) -> Doc:
+        for token in doc:
+            text = token.text
+            if text in self.honorifics:
+                token._.kg_hon = self.honorifics[text] or "?"
+            if text in self.titles:
+                token._.kg_title = self.titles[text] or "?"
+            if token.lower_ in self.speech:
+                token._.kg_speech = True
+            if token.ent_type_ in GAZETTEER_LABELS or text in self.stop or text in self.honorifics:
+                continue
+            if text in self.particles and not token.is_sent_start:
+                token._.kg_name = token._.kg_particle = True
+            elif is_name_like(text):
+                token._.kg_name = True
+        return doc
+
+
+_INITIAL = re.compile(r"^[A-Z]\.$")
+
+
+def is_name_like(text: str) -> bool:
+    """A capitalised word that could be (part of) a person's name: "Lajčák", "Ki-moon", "G."."""
+    if not text or not text[0].isupper() or any(c.isdigit() for c in text):
+        return False
+    if _INITIAL.match(text):
+        return True
+    letters = [c for c in text if c.isalpha()]
+    if len(letters) < 2 or not any(c.islower() for c in letters):
+        return False
+    return all(c.isalpha() or c in "-'’." for c in text) and not text.endswith("-")
+
+
+@Language.factory("kg_tokens")
+def make_token_flags(nlp: Language, name: str) -> TokenFlags:
+    return TokenFlags()
+
+
+class PostFinder:
+    """Finds posts: a head noun with its modifiers and its capitalised right-hand tail."""
+
+    def __init__(self, nlp: Language) -> None:
+        posts = resources.load("posts")
+        self.matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
+        heads = list(posts["heads"]) + list(posts["plural_heads"])
+        self.matcher.add("POST", [nlp.make_doc(h) for h in heads])
+        self.plural = {k.lower(): v for k, v in posts["plural_heads"].items()}
+        self.modifiers = sorted((m.split() for m in posts["modifiers"]), key=len, reverse=True)
+        self.connectors = frozenset(posts["tail_connectors"])
+        self.determiners = frozenset(posts["tail_determiners"])
+        self.lower_nouns = frozenset(posts["tail_lowercase_nouns"])
+        self.need_context = frozenset(posts["lowercase_heads_need_context"])
+        self.honorific_heads = frozenset(posts["honorific_heads"])
+
+    def __call__(self, doc: Doc) -> Doc:
+        spans: list[Span] = []
+        taken: set[int] = set()
+        matches = sorted(self.matcher(doc), key=lambda m: (m[1], -(m[2] - m[1])))
+        for _, start, end in matches:
+            if start in taken or any(i in taken for i in range(start, end)):
+                continue
+            head = doc[start:end]
+            if head.text in self.honorific_heads and end < len(doc) and (doc[end]._.kg_name or doc[end]._.kg_title):
+                continue  # "Ambassador Jürg Lauber": an honorific, not a post
+            if head.text[0].islower() and head.text.lower() in self.need_context and not self._lower_ok(doc, start, end):
+                continue
+            if head.text.lower() == "head" and (end < len(doc) and doc[end].lower_ == "of" and end + 1 < len(doc) and doc[end + 1].lower_ in ("state", "government", "states")):
+                continue
+            left = self._extend_left(doc, start)
+            right = tail_end(doc, end, self.connectors, self.determiners, self.lower_nouns)
+            span = Span(doc, left, right, label="POST")
+            spans.append(span)
+            taken.update(range(left, right))
+        spans.sort(key=lambda s: s.start)
+        doc.spans["kg_post"] = spans
+        for span in spans:
+            span[0]._.kg_post_start = True
+            span[-1]._.kg_post_end = True
+        return doc
+
+    def _lower_ok(self, doc: Doc, start: int, end: int) -> bool:
+        """A lower-case head ("representative", "head") is a post only with an "of"/"for" tail or a title before."""
+        if end < len(doc) and doc[end].lower_ in ("of", "for", "to"):
+            return True
+        prev = doc[start - 1] if start > 0 else None
+        return prev is not None and (prev.ent_type_ == ORG or prev.text in ("UN", "U.N.", "Council", "Assembly"))
+
+    def _extend_left(self, doc: Doc, start: int) -> int:
+        left = start
+        changed = True
+        while changed:
+            changed = False
+            for words in self.modifiers:
+                n = len(words)
+                if left - n >= 0 and [t.text for t in doc[left - n : left]] == words:
+                    left -= n
+                    changed = True
+                    break
+        return left
+
+
+def tail_end(
+    doc: Doc,
+    end: int,
+    connectors: frozenset[str],
+    determiners: frozenset[str],
+    lower_nouns: frozenset[str],
+    allow_comma: bool = False,
+    stop_at_post: bool = False,
+) -> int:
+    """Where a name's right-hand tail ends: connector (+ determiner) + capitalised words, repeated.
+
+    "Permanent Representative| of Mexico to the United Nations" -> end after "Nations".
+    """
+    right = end
+    i = end
+    n = len(doc)
+    while i < n:
+        tok = doc[i]
+        if tok.lower_ in connectors and tok.text[0].islower():
+            j = i + 1
+            if j < n and doc[j].lower_ in determiners:
+                if tok.lower_ == "and":
+                    break  # "X and the Y": a second name, not part of this one
+                j += 1
+            k = j
+            while k < n and _tail_word(doc[k], lower_nouns, k > j) and not (stop_at_post and doc[k]._.kg_post_start):
+                if k > j and doc[k - 1].ent_type_ and doc[k].ent_iob_ != "I":
+                    break  # a name ends with the gazetteer name it ends on ("... of Morocco| Hosts")
+                k += 1
+            if k < n and k > j and doc[k - 1].text.endswith("-based"):
+                k -= 1
+            if k == j or (tok.lower_ == "and" and not doc[i - 1].text[:1].isupper()):
+                break
+            if tok.lower_ == "and" and k < n and doc[k].text in ("'s", "’s"):
+                break
+            right = i = k
+            continue
+        if allow_comma and tok.text == "," and i + 1 < n and doc[i + 1].text[:1].isupper():
+            k = i + 1
+            while k < n and _tail_word(doc[k], lower_nouns, True):
+                k += 1
+            if k < n and doc[k].lower_ == "and":
+                right = i = k
+                continue
+        break
+    return right
+
+
+_ORDINAL = re.compile(r"^(\d+(st|nd|rd|th)|[a-z]+-?(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)|"
+                      r"first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|\w+teenth|\w+tieth)$", re.I)
+
+
+_NOT_IN_NAMES = frozenset(
+    "January February March April May June July August September October November December Monday Tuesday "
+    "Wednesday Thursday Friday Saturday Sunday I".split()
+)
+
+
+def _tail_word(token: Token, lower_nouns: frozenset[str], not_first: bool) -> bool:
+    text = token.text
+    if token.is_space or token.is_punct and text not in ("'s", "’s") or text in _NOT_IN_NAMES:
+        return False
+    if text[0].isupper() or token.ent_type_ in GAZETTEER_LABELS:
+        return True
+    if _ORDINAL.match(text):
+        return True
+    if not not_first or text.lower() not in lower_nouns:
+        return False
+    prev = token.nbor(-1).text
+    return bool(_ORDINAL.match(prev)) or prev[:1].isupper()
+
+
+@Language.factory("kg_posts")
+def make_posts(nlp: Language, name: str) -> PostFinder:
+    return PostFinder(nlp)
+
+
+def _expand(element: dict[str, Any]) -> dict[str, Any]:
+    """Turn a rules/people.json pattern element (with macros) into a spaCy Matcher token pattern."""
+    element = dict(element)
+    if "NAME" in element:
+        op = element.pop("NAME")
+        return {"_": {"kg_name": True}, "OP": op, **element}
+    if element.pop("STATE", False):
+        return {"ENT_TYPE": STATE, "OP": "+", **element}
+    if element.pop("POST_END", False):
+        return {"_": {"kg_post_end": True}, **element}
+    if element.pop("POST_START", False):
+        return {"_": {"kg_post_start": True}, **element}
+    if element.pop("SPEECH", False):
+        return {"_": {"kg_speech": True}, **element}
+    if element.pop("HON", False):
+        return {"ORTH": {"IN": list(resources.load("people")["honorifics"])}, **element}
+    if element.pop("TITLE", False):
+        return {"ORTH": {"IN": list(resources.load("people")["titles"])}, **element}
+    return element
+
+
+class PeopleMatcher:
+    """Matches the contexts of rules/people.json; each match's name tokens become a candidate span."""
+
+    def __init__(self, nlp: Language) -> None:
+        self.matcher = Matcher(nlp.vocab)
+        self.name_elements: dict[str, set[int]] = {}
+        for rule in resources.load("people")["patterns"]:
+            self.matcher.add(rule["id"], [[_expand(e) for e in rule["pattern"]]])
+            self.name_elements[rule["id"]] = {i for i, e in enumerate(rule["pattern"]) if "NAME" in e}
+
+    def __call__(self, doc: Doc) -> Doc:
+        found: dict[tuple[int, int], str] = {}
+        for match_id, start, end, alignment in self.matcher(doc, with_alignments=True):
+            rule = doc.vocab.strings[match_id]
+            elements = self.name_elements[rule]
+            idx = [start + k for k, a in enumerate(alignment) if a in elements]
+            if not idx:
+                continue
+            s, e = min(idx), max(idx) + 1
+            # extend to the whole run of name-like tokens, then trim particles at the edges
+            while s > 0 and doc[s - 1]._.kg_name and not doc[s - 1].is_sent_start and doc[s - 1].whitespace_ != "\n":
+                s -= 1
+            while e < len(doc) and doc[e]._.kg_name and "\n" not in doc[e - 1].whitespace_:
+                e += 1
+            while s < e and doc[s]._.kg_particle:
+                s += 1
+            while e > s and doc[e - 1]._.kg_particle:
+                e -= 1
+            if e > s:
+                found.setdefault((s, e), rule)
+        spans = [Span(doc, s, e, label=rule) for (s, e), rule in found.items()]
+        doc.spans["kg_person"] = spans
+        return doc
+
+
+@Language.factory("kg_people")
+def make_people(nlp: Language, name: str) -> PeopleMatcher:
+    return PeopleMatcher(nlp)
+
+
+def _tokenizer_infixes(nlp: Language) -> list[str]:
+    hyphen = re.compile(r"\(\?:-\|")
+    kept = [p for p in nlp.Defaults.infixes if not hyphen.search(p)]
+    return [*kept, r"(?<=[A-Za-z])(?:–|—|--|---|——|~)(?=[A-Za-z])", r"[()\[\]]"]
+
+
+@cache
+def get_nlp() -> Language:
+    """The extraction pipeline, built once per process."""
+    nlp = spacy.blank("en")
+    nlp.tokenizer.infix_finditer = compile_infix_regex(_tokenizer_infixes(nlp)).finditer
+    nlp.add_pipe("kg_gazetteer")
+    nlp.add_pipe("kg_sentences")
+    nlp.add_pipe("kg_tokens")
+    nlp.add_pipe("kg_posts")
+    nlp.add_pipe("kg_people")
+    return nlp

@@ -1,0 +1,1058 @@
+"""Reads one document: mentions -> entities (with coreference) -> relations and quotations.
+
+The order is fixed: gazetteer entities (States, organisations, places), people, posts, events,
+documents; then relations, which look at the entities of one sentence (and, for a few, at the
+sentences around it). Every rule is general: it looks at the shape of the text, never at names.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from spacy.tokens import Doc, Span
+
+from kg.extract import resources
+from kg.extract.dates import DateMention, find_dates
+from kg.extract.mentions import Cluster, Ment, make_ment
+from kg.extract.pipeline import ORG, PLACE, STATE, STATE_ADJ, get_nlp, norm_key, tail_end
+from kg.model import Document, Kind, PartialDate, Span as CharSpan
+from kg.text import find_dateline, find_full_date, normalize
+
+_PREFIX = {
+    Kind.PERSON: "person",
+    Kind.POST: "post",
+    Kind.STATE: "state",
+    Kind.ORGANIZATION: "org",
+    Kind.EVENT: "event",
+    Kind.DOCUMENT: "doc",
+    Kind.PLACE: "place",
+}
+_DETERMINERS = frozenset({"the", "a", "an", "its", "this", "that", "their", "his", "her", "these", "those"})
+_HEADING_CANON = {
+    "secretary general": "Secretary-General",
+    "vice president": "Vice-President",
+    "director general": "Director-General",
+    "under secretary general": "Under-Secretary-General",
+}
+_BODY_WORDS = frozenset({"Council", "Assembly", "Court", "Conference", "Committee", "Commission", "Summit"})
+
+
+@dataclass
+class Fact:
+    subject: Cluster
+    predicate: str
+    object: Cluster
+    sentences: set[int] = field(default_factory=set)
+
+
+class Reader:
+    """State of the extraction of one document (see ``read``)."""
+
+    def __init__(self, document: Document) -> None:
+        self.document = document
+        self.text = document.text
+        self.norm = normalize(document.text)
+        nlp = get_nlp()
+        if len(self.norm) >= nlp.max_length:
+            nlp.max_length = len(self.norm) + 1
+        self.doc: Doc = nlp(self.norm)
+        self.sents: list[Span] = [s for s in self.doc.sents if s.text.strip()]
+        self.sent_of: list[int] = [0] * len(self.doc)
+        for i, s in enumerate(self.sents):
+            for t in range(s.start, s.end):
+                self.sent_of[t] = i
+        # whitespace sentences map to the previous real sentence
+        last = 0
+        for t in range(len(self.doc)):
+            if self.doc[t].is_space:
+                self.sent_of[t] = last
+            else:
+                last = self.sent_of[t]
+        self.clusters: list[Cluster] = []
+        self.counters: dict[Kind, int] = {}
+        self.facts: dict[tuple[str, str, str], Fact] = {}
+        self.warnings: list[str] = []
+        self.reference = self._reference_date()
+        self.dates_by_sent: dict[int, list[DateMention]] = {}
+        dateline = find_dateline(self.text)
+        self.dateline_end = dateline.end if dateline is not None else 0
+        self.dateline_place: Cluster | None = None
+        self.posts_rules = resources.load("posts")
+        self.rel_rules = resources.load("relations")
+
+    # ---------------------------------------------------------------- helpers
+
+    def new_cluster(self, kind: Kind, key: str, label: str) -> Cluster:
+        n = self.counters.get(kind, 0) + 1
+        self.counters[kind] = n
+        c = Cluster(kind, key, label, local_id=f"{_PREFIX[kind]}-{n}")
+        self.clusters.append(c)
+        return c
+
+    def ment(self, kind: Kind, start: int, end: int, key: str = "", rule: str = "") -> Ment:
+        return make_ment(self.doc, kind, start, end, self.sent_of, key, rule)
+
+    def add_fact(self, s: Cluster | None, p: str, o: Cluster | None, sent: int | Iterable[int]) -> None:
+        if s is None or o is None or s is o:
+            return
+        key = (s.local_id, p, o.local_id)
+        fact = self.facts.get(key)
+        if fact is None:
+            fact = self.facts[key] = Fact(s, p, o)
+        fact.sentences.update([sent] if isinstance(sent, int) else sent)
+
+    def label_text(self, start: int, end: int) -> str:
+        """The label of tokens [start, end): normalised text, heads hyphenated ("Secretary-General")."""
+        text = self.doc[start:end].text
+        text = re.sub(r"\s+", " ", text).strip()
+        for plain, canon in _HEADING_CANON.items():
+            text = re.sub(rf"\b{plain}\b", canon, text, flags=re.I)
+        return text
+
+    def _reference_date(self) -> dt.date | None:
+        """What "today" means: the dateline's date (year from the release date), else the release date."""
+        issued = self.document.issued
+        dateline = find_dateline(self.text)
+        if dateline is not None and dateline.date_text:
+            full = find_full_date(dateline.date_text)
+            if full:
+                return full[0]
+            m = re.match(r"(\d{1,2})\s+(\w+)|(\w+)\s+(\d{1,2})", dateline.date_text)
+            if m and issued is not None:
+                from kg.extract.dates import resolve_day_month
+                from kg.text import MONTHS
+
+                day, month = (m[1], m[2]) if m[1] else (m[4], m[3])
+                if month.lower().rstrip(".") in MONTHS:
+                    return resolve_day_month(int(day), MONTHS[month.lower().rstrip(".")], issued)
+        return issued
+
+    def sentence_dates(self, sent: int) -> list[DateMention]:
+        if sent not in self.dates_by_sent:
+            s = self.sents[sent]
+            found = find_dates(s.text, self.reference)
+            self.dates_by_sent[sent] = [
+                DateMention(d.start + s.start_char, d.end + s.start_char, d.kind, d.first, d.last)
+                for d in found
+                if d.start + s.start_char >= self.dateline_end
+            ]
+        return self.dates_by_sent[sent]
+
+    def clusters_of(self, kind: Kind) -> list[Cluster]:
+        return [c for c in self.clusters if c.kind == kind]
+
+    def mentions_in(self, sent: int, kinds: Iterable[Kind]) -> list[tuple[Ment, Cluster]]:
+        kinds = set(kinds)
+        out = [(m, c) for c in self.clusters if c.kind in kinds for m in c.mentions if m.sent == sent]
+        out.sort(key=lambda mc: mc[0].start)
+        return out
+
+    def innermost_at(self, token: int, kinds: Iterable[Kind]) -> tuple[Ment, Cluster] | None:
+        kinds = set(kinds)
+        best: tuple[Ment, Cluster] | None = None
+        for c in self.clusters:
+            if c.kind in kinds:
+                for m in c.mentions:
+                    if m.start <= token < m.end and (best is None or m.end - m.start < best[0].end - best[0].start):
+                        best = (m, c)
+        return best
+
+    def cluster_at(self, token: int, kinds: Iterable[Kind]) -> tuple[Ment, Cluster] | None:
+        kinds = set(kinds)
+        for c in self.clusters:
+            if c.kind in kinds:
+                for m in c.mentions:
+                    if m.start <= token < m.end:
+                        return m, c
+        return None
+
+    def is_headline(self, sent: int) -> bool:
+        """A title-case line (headline, navigation): most words capitalised, no final full stop."""
+        s = self.sents[sent]
+        words = [t for t in s if t.is_alpha and len(t.text) > 3]
+        if len(words) < 4 or s.text.rstrip().endswith("."):
+            return False
+        return sum(1 for t in words if t.text[0].isupper()) / len(words) > 0.7
+
+    # ---------------------------------------------------------------- gazetteer entities
+
+    def read_gazetteer(self) -> None:
+        by_key: dict[tuple[Kind, str], Cluster] = {}
+        states = {s["iso3"]: s for s in resources.load("states")["states"]}
+        orgs = {norm_key(o["name"]): o for o in resources.load("organizations")["organizations"]}
+        places = {norm_key(p["name"]): p for p in resources.load("places")["places"]}
+        for ent in self.doc.ents:
+            label = ent.label_
+            if label in (STATE, STATE_ADJ) and self._inside_org_name(ent):
+                continue
+            kind = {STATE: Kind.STATE, STATE_ADJ: Kind.STATE, ORG: Kind.ORGANIZATION, PLACE: Kind.PLACE}[label]
+            key = ent.ent_id_
+            cluster = by_key.get((kind, key))
+            if cluster is None:
+                if kind == Kind.STATE:
+                    name = states[key]["name"]
+                    cluster = self.new_cluster(kind, key, name)
+                    cluster.attrs["iso3"] = key
+                elif kind == Kind.ORGANIZATION:
+                    cluster = self.new_cluster(kind, key, orgs[key]["name"])
+                    cluster.attrs["acronyms"] = orgs[key]["acronyms"]
+                    cluster.attrs["type"] = orgs[key]["type"]
+                else:
+                    cluster = self.new_cluster(kind, key, places[key]["name"])
+                    cluster.attrs["iso3_hint"] = places[key]["iso3"]
+                by_key[(kind, key)] = cluster
+            m = self.ment(kind, ent.start, ent.end, key, "gazetteer")
+            cluster.mentions.append(m)
+            if kind != Kind.STATE or label == STATE:
+                cluster.alt_labels.add(ent.text)
+        # an organisation known by its acronym only keeps the acronym as its label
+        for c in self.clusters_of(Kind.ORGANIZATION):
+            surfaces = {m.text for m in c.mentions}
+            if c.label not in surfaces:
+                longest = max(surfaces, key=len)
+                if longest not in c.attrs.get("acronyms", []) and len(longest) > 6:
+                    c.label = longest
+                else:
+                    c.label = longest if longest in c.attrs.get("acronyms", []) else c.label
+
+    def read_generic_orgs(self) -> None:
+        """Organisations outside the gazetteer, from their shape: "Embassy of the Kingdom of Norway",
+        "Lindgren Foundation". States and places inside such a name are not mentions of their own."""
+        rules = resources.load("organizations")["generic"]
+        after = frozenset(rules["heads_after_name"])
+        before = sorted((h.split() for h in rules["heads_before_name"]), key=len, reverse=True)
+        not_alone = frozenset(rules["not_alone"])
+        doc = self.doc
+        found: list[tuple[int, int]] = []
+        i = 0
+        while i < len(doc):
+            tok = doc[i]
+            if tok.ent_type_ == ORG or tok._.kg_post_start or self.in_quote(i):
+                i += 1
+                continue
+            words = next((w for w in before if [t.text for t in doc[i : i + len(w)]] == w), None)
+            if words is not None:
+                end = tail_end(doc, i + len(words), frozenset({"of", "for", "and", "in", "on"}), frozenset({"the"}), frozenset())
+                if end > i + len(words):
+                    found.append((i, end))
+                    i = end
+                    continue
+            if tok.text in after and i > 0 and not tok.ent_type_:
+                left = i
+                while left > 0:
+                    p = doc[left - 1]
+                    if p.text[:1].isupper() and p.is_alpha and p.ent_type_ not in (ORG,) and p.text not in ("The", "A", "An", "This") and not p._.kg_post_end:
+                        left -= 1
+                        continue
+                    break
+                if left < i and not (i - left == 1 and tok.text in not_alone and doc[left].is_sent_start):
+                    end = tail_end(doc, i + 1, frozenset({"of", "for", "on"}), frozenset({"the"}), frozenset())
+                    found.append((left, end))
+                    i = end
+                    continue
+            i += 1
+        for start, end in found:
+            span = doc[start:end]
+            if any(t.ent_type_ == ORG for t in span) or self.is_person_span(start, end):
+                continue
+            k = start - 1
+            while k > 0 and doc[k].text[:1].isupper() and doc[k].is_alpha:
+                k -= 1
+            if k >= 1 and doc[k].text in ("[", "(") and doc[k - 1].ent_type_ == ORG:
+                continue  # the text's own expansion of an acronym: the gazetteer's name stands
+            label = self.label_text(start, end)
+            key = norm_key(label)
+            cluster = next((c for c in self.clusters_of(Kind.ORGANIZATION) if c.key == key), None)
+            if cluster is None:
+                cluster = self.new_cluster(Kind.ORGANIZATION, key, label)
+                cluster.attrs["type"] = "other"
+            cluster.mentions.append(self.ment(Kind.ORGANIZATION, start, end, key, "generic-org"))
+            for c in self.clusters:
+                if c.kind in (Kind.STATE, Kind.PLACE):
+                    c.mentions = [m for m in c.mentions if not (start <= m.start and m.end <= end)]
+        self.clusters = [c for c in self.clusters if c.mentions or c.kind not in (Kind.STATE, Kind.PLACE)]
+
+    def is_person_span(self, start: int, end: int) -> bool:
+        return any(start <= s.start < end for s in self.doc.spans.get("kg_person", []))
+
+    def prune_places(self) -> None:
+        """A place named inside a document's or an organisation's name ("New York Declaration") is not a
+        mention of the place."""
+        inner = [(m.start, m.end) for c in self.clusters if c.kind in (Kind.DOCUMENT, Kind.ORGANIZATION) for m in c.mentions]
+        for c in self.clusters_of(Kind.PLACE):
+            c.mentions = [m for m in c.mentions if not any(s <= m.start and m.end <= e and (s, e) != (m.start, m.end) for s, e in inner)]
+        self.clusters = [c for c in self.clusters if c.mentions or c.kind != Kind.PLACE]
+
+    def _inside_org_name(self, ent: Span) -> bool:
+        """A State name between capitalised words of a name ("Acme Ghana Limited") is not a State mention."""
+        doc = self.doc
+        if self.is_headline(self.sent_of[ent.start]):
+            return False
+        before = doc[ent.start - 1] if ent.start > 0 else None
+        after = doc[ent.end] if ent.end < len(doc) else None
+        cap_before = (
+            before is not None
+            and before.text[:1].isupper()
+            and before.is_alpha
+            and not before.is_sent_start
+            and before.ent_type_ == ""
+            and before.text not in ("The", "In", "Of", "And", "For")
+            and not before._.kg_hon
+            and not before._.kg_post_end
+        )
+        org_after = after is not None and after.text in {
+            "Limited", "Ltd", "Ltd.", "Inc.", "Inc", "Airways", "Airlines", "Bank", "Holdings", "Corporation", "Company",
+            "Group", "Telecom", "Times", "Post", "News", "Television", "Radio", "University", "Institute", "Foundation",
+        }
+        return org_after or (cap_before and after is not None and after.text[:1].isupper() and after.is_alpha)
+
+    def read_dateline(self) -> None:
+        dateline = find_dateline(self.text)
+        if dateline is None:
+            return
+        found = self.cluster_at(self._token_at(dateline.place_start), [Kind.PLACE, Kind.STATE])
+        place: Cluster | None = found[1] if found else None
+        start_tok = self._token_at(dateline.place_start)
+        end_tok = self._token_at(dateline.place_end - 1) + 1
+        if place is None:
+            key = norm_key(dateline.place)
+            place = next((c for c in self.clusters_of(Kind.PLACE) if c.key == key), None)
+            if place is None:
+                place = self.new_cluster(Kind.PLACE, key, dateline.place)
+            place.mentions.append(self.ment(Kind.PLACE, start_tok, end_tok, key, "dateline"))
+        self.dateline_place = place
+        if place.kind == Kind.PLACE:
+            for m in re.finditer(rf"\b{re.escape(dateline.place)}\b", self.norm):
+                span = self.doc.char_span(m.start(), m.end())
+                if span is not None and self.cluster_at(span.start, [Kind.PLACE]) is None:
+                    place.mentions.append(self.ment(Kind.PLACE, span.start, span.end, place.key, "dateline-name"))
+        if dateline.country_start is not None:
+            found = self.cluster_at(self._token_at(dateline.country_start), [Kind.STATE])
+            if found and place.kind == Kind.PLACE:
+                place.attrs["country"] = found[1].local_id
+                self.add_fact(place, "locatedIn", found[1], self.sent_of[start_tok])
+
+    def _token_at(self, char: int) -> int:
+        span = self.doc.char_span(char, char + 1, alignment_mode="expand")
+        return span.start if span is not None else 0
+
+    # ---------------------------------------------------------------- people
+
+    def read_people(self) -> None:
+        people = resources.load("people")
+        honorifics: dict[str, str] = people["honorifics"]
+        titles: dict[str, str] = people["titles"]
+        doc = self.doc
+        candidates: list[tuple[int, int, str]] = []
+        for span in doc.spans.get("kg_person", []):
+            candidates.append((span.start, span.end, span.label_))
+        # coordination: "<person> and Firstname Lastname"
+        starts = {s for s, _, _ in candidates}
+        for s, e, _ in list(candidates):
+            if e + 1 < len(doc) and doc[e].lower_ == "and" and doc[e + 1]._.kg_name and e + 1 not in starts:
+                k = e + 1
+                while k < len(doc) and doc[k]._.kg_name and not doc[k]._.kg_particle or (k < len(doc) and doc[k]._.kg_particle and k + 1 < len(doc) and doc[k + 1]._.kg_name):
+                    k += 1
+                if k - (e + 1) >= 2:
+                    candidates.append((e + 1, k, "coordination"))
+        full: list[tuple[int, int, str]] = []
+        single: list[tuple[int, int, str]] = []
+        for s, e, rule in candidates:
+            while s < e and doc[s].text in titles:
+                s += 1
+            if s == e or any(doc[t].text in honorifics or doc[t].text in titles for t in range(s, e)):
+                continue
+            names = [t for t in range(s, e) if not doc[t]._.kg_particle]
+            (full if len(names) >= 2 else single).append((s, e, rule))
+        clusters: list[Cluster] = []
+
+        def name_tokens(c: Cluster) -> list[str]:
+            return [w for w in c.label.split() if w[:1].isupper()]
+
+        def mention_bounds(s: int, e: int) -> tuple[int, int]:
+            if s > 0 and (doc[s - 1].text in honorifics or doc[s - 1].text in titles):
+                return s - 1, e
+            return s, e
+
+        for s, e, rule in sorted(full, key=lambda x: -(x[1] - x[0])):
+            label = self.label_text(s, e)
+            if label.split()[0] in titles:
+                label = " ".join(label.split()[1:])
+            words = label.split()
+            target = None
+            for c in clusters:
+                cw = c.label.split()
+                if words == cw or _is_subsequence(words, cw):
+                    target = c
+                    break
+            if target is None:
+                target = Cluster(Kind.PERSON, "", label)
+                clusters.append(target)
+            ms, me = mention_bounds(s, e)
+            target.mentions.append(self.ment(Kind.PERSON, ms, me, rule=rule))
+        # single names after an honorific or title: surname of a known person, else a person of their own
+        for s, e, rule in single:
+            word = self.doc[s:e].text
+            target = None
+            for c in clusters:
+                toks = name_tokens(c)
+                if toks and (toks[-1] == word or word in toks[1:] or (toks[0] == word and _east_asian(toks))):
+                    target = c
+                    break
+            ms, me = mention_bounds(s, e)
+            hon = doc[ms].text if ms < s else ""
+            if target is None:
+                label = word if hon not in titles else f"{hon} {word}"
+                target = Cluster(Kind.PERSON, "", label)
+                clusters.append(target)
+            target.mentions.append(self.ment(Kind.PERSON, ms, me, rule=rule))
+            gender = honorifics.get(hon) or titles.get(hon)
+            if gender in ("m", "f"):
+                target.gender = gender
+        # bare surnames and repeated full names elsewhere in the text
+        covered = {t for c in clusters for m in c.mentions for t in range(m.start, m.end)}
+        for c in clusters:
+            toks = name_tokens(c)
+            if len(toks) < 2:
+                continue
+            keys = {toks[-1]}
+            if _east_asian(toks):
+                keys.add(toks[0])
+            for t in range(len(doc)):
+                if t in covered:
+                    continue
+                tok = doc[t]
+                if tok.text == c.label.split()[0] and self.doc[t : t + len(c.label.split())].text == c.label:
+                    n = len(c.label.split())
+                    c.mentions.append(self.ment(Kind.PERSON, t, t + n, rule="repeat"))
+                    covered.update(range(t, t + n))
+                elif tok.text in keys and len(tok.text) > 2 and not (t + 1 < len(doc) and doc[t + 1]._.kg_name and doc[t + 1].text not in keys):
+                    if t > 0 and doc[t - 1]._.kg_name and doc[t - 1].text not in honorifics:
+                        continue
+                    c.mentions.append(self.ment(Kind.PERSON, t, t + 1, rule="surname"))
+                    covered.add(t)
+        strong = {
+            "honorific_name", "title_name", "post_name", "post_comma_name", "name_paren_state", "name_of_state",
+            "state_possessive_name", "photo_credit", "contact_line", "coordination",
+        }
+        clusters = [
+            c for c in clusters
+            if not all(self.is_headline(m.sent) and m.rule not in strong for m in c.mentions)
+        ]
+        for c in clusters:
+            c.key = norm_key(c.label)
+            n = self.counters.get(Kind.PERSON, 0) + 1
+            self.counters[Kind.PERSON] = n
+            c.local_id = f"person-{n}"
+            c.mentions.sort(key=lambda m: m.start)
+            self.clusters.append(c)
+
+    # ---------------------------------------------------------------- posts
+
+    def read_posts(self) -> None:
+        """One Post entity per normalised label; holders become ``holds`` facts."""
+        doc = self.doc
+        plural: dict[str, str] = {k.lower(): v for k, v in self.posts_rules["plural_heads"].items()}
+        self.post_spans: list[tuple[Span, Cluster, bool]] = []
+        self.body_rewritten: set[str] = set()
+        for span in doc.spans.get("kg_post", []):
+            start, end = span.start, span.end
+            label = self.label_text(start, end)
+            is_plural = False
+            for p, singular in plural.items():
+                m = re.search(rf"\b{re.escape(p)}\b", label, flags=re.I)
+                if m:
+                    label = label[: m.start()] + singular + label[m.end() :]
+                    is_plural = True
+                    break
+            sent = self.sent_of[start]
+            label = self._rewrite_post_label(label, start, end, sent)
+            if label is None:
+                continue
+            key = norm_key(label)
+            # a bare head ("the Under-Secretary-General") refers back to a fuller post with that head
+            if len(key.split()) <= 2 and " of " not in key:
+                fuller = [c for c in self.clusters_of(Kind.POST) if c.key.startswith(key + " ") or c.key.startswith("un " + key + " ")]
+                if len(fuller) == 1:
+                    fuller[0].mentions.append(self.ment(Kind.POST, start, end, fuller[0].key, "post-coref"))
+                    continue
+            cluster = next((c for c in self.clusters_of(Kind.POST) if c.key == key), None)
+            if cluster is None:
+                cluster = self.new_cluster(Kind.POST, key, label)
+            cluster.mentions.append(self.ment(Kind.POST, start, end, key, "post"))
+            self._post_of(cluster, start, end)
+            self.post_spans.append((span, cluster, is_plural))
+
+    def post_cluster(self, label: str) -> Cluster:
+        """The Post entity with this label (made when new), for posts a relation implies."""
+        key = norm_key(label)
+        found = next((c for c in self.clusters_of(Kind.POST) if c.key == key), None)
+        return found or self.new_cluster(Kind.POST, key, label)
+
+    def _rewrite_post_label(self, label: str, start: int, end: int, sent: int) -> str | None:
+        doc = self.doc
+        prev = doc[start - 1] if start > 0 else None
+        # "Rapporteur of the Geneva-based body" / "of the Council": the body named before
+        nxt = self.norm[doc[end - 1].idx + len(doc[end - 1]) :][:40] if end <= len(doc) else ""
+        m = re.match(r"\s+of the (?:[\w-]+-based )?(body|organ|Council|Assembly|Court|Conference)\b", nxt)
+        if m and " of " not in label:
+            body = self.resolve_body(m.group(1) if m.group(1)[0].isupper() else "", start)
+            if body is None and m.group(1) in ("body", "organ"):
+                body = self.subject_org(sent, before=start) or self.resolve_last_org(start)
+            if body is not None:
+                return f"{label} of the {body.label}"
+        # "Denmark's Permanent Representative to the UN" -> "Permanent Representative of Denmark to the UN"
+        if prev is not None and prev.text in ("'s", "’s") and start >= 2:
+            state = self.cluster_at(start - 2, [Kind.STATE])
+            if state is not None:
+                rep = [h.lower() for h in self.posts_rules["representative_heads"]]
+                words = label.split()
+                for h in sorted(rep, key=len, reverse=True):
+                    n = len(h.split())
+                    if " ".join(words[:n]).lower() == h and (len(words) == n or words[n] != "of"):
+                        return " ".join([*words[:n], "of", state[0].text, *words[n:]])
+        # "Council president" -> "President of the Security Council"
+        if prev is not None and prev.text in _BODY_WORDS and len(label.split()) <= 2:
+            body = self.resolve_body(prev.text, start - 1)
+            if body is not None:
+                head = label[0].upper() + label[1:]
+                rest = ""
+                if " for " in head:
+                    head, rest = head.split(" for ", 1)
+                    rest = ""
+                self.body_rewritten.add(norm_key(f"{head} of the {body.label}"))
+                return f"{head} of the {body.label}"
+        # "its President" / "President of its seventy-second session"
+        if " its " in f" {label} " or (prev is not None and prev.lower_ == "its"):
+            body = self.subject_org(sent, before=start)
+            if body is not None:
+                if prev is not None and prev.lower_ == "its" and " of " not in label:
+                    return f"{label} of the {body.label}"
+                return re.sub(r"\bits (.+)$", rf"the \1 of the {body.label}", label)
+        return label
+
+    def resolve_body(self, word: str, token: int) -> Cluster | None:
+        """The organisation a bare "Council" / "Assembly" / "Court" refers to: the last one whose name ends so."""
+        best: tuple[int, Cluster] | None = None
+        for c in self.clusters_of(Kind.ORGANIZATION):
+            name = c.label.split()
+            if name and (name[-1] == word or (word == "Court" and "Court" in name)):
+                for m in c.mentions:
+                    if m.start < token and (best is None or m.start > best[0]):
+                        best = (m.start, c)
+        if best is None:
+            for c in self.clusters_of(Kind.ORGANIZATION):
+                if c.label.split()[-1:] == [word]:
+                    return c
+            return None
+        return best[1]
+
+    def resolve_last_org(self, token: int) -> Cluster | None:
+        """The organ or body named last before ``token`` (regional groups and the UN itself aside)."""
+        best: tuple[int, Cluster] | None = None
+        organs = [c for c in self.clusters_of(Kind.ORGANIZATION) if c.attrs.get("type") in ("organ", "body")]
+        for c in organs or self.clusters_of(Kind.ORGANIZATION):
+            if c.attrs.get("type") in ("group",) or c.key == "united nations":
+                continue
+            for m in c.mentions:
+                if m.start < token and (best is None or m.start > best[0]):
+                    best = (m.start, c)
+        return best[1] if best else None
+
+    def subject_org(self, sent: int, before: int) -> Cluster | None:
+        """The organisation that is the subject of the sentence: the first one named (or "the Council")."""
+        s = self.sents[sent]
+        for t in range(s.start, min(before, s.end)):
+            found = self.cluster_at(t, [Kind.ORGANIZATION])
+            if found:
+                return found[1]
+            tok = self.doc[t]
+            if tok.text in _BODY_WORDS and t > 0 and self.doc[t - 1].lower_ == "the":
+                body = self.resolve_body(tok.text, t)
+                if body is not None:
+                    return body
+        return None
+
+    def _post_of(self, post: Cluster, start: int, end: int) -> None:
+        if "of" in post.attrs:
+            return
+        if start >= 2 and self.doc[start - 1].text in ("'s", "’s"):
+            found = self.cluster_at(start - 2, [Kind.STATE])
+            if found:
+                post.attrs["of"] = found[1].local_id
+                return
+        for t in range(start, end):
+            found = self.cluster_at(t, [Kind.STATE, Kind.ORGANIZATION])
+            if found:
+                post.attrs["of"] = found[1].local_id
+                return
+        head = post.key
+        if any(head.endswith(h) or head.startswith(h) or head.startswith("un " + h) for h in self.posts_rules["un_heads"]):
+            un = next((c for c in self.clusters_of(Kind.ORGANIZATION) if c.key == "united nations"), None)
+            if un is not None:
+                post.attrs["of"] = un.local_id
+
+    # ---------------------------------------------------------------- events
+
+    def read_events(self) -> None:
+        rules = resources.load("events")
+        triggers = sorted((t.split() for t in rules["triggers"]), key=len, reverse=True)
+        modifiers = frozenset(rules["modifiers"])
+        cap_only = frozenset(rules["capitalised_only"])
+        self.event_modifiers = modifiers
+        self.event_cap_only = cap_only
+        cap_only = frozenset(rules["capitalised_only"])
+        doc = self.doc
+        connectors = frozenset({"of", "on", "for", "to", "and"})
+        found: list[tuple[int, int, int, str]] = []  # start, end, trigger index, trigger
+        i = 0
+        while i < len(doc):
+            matched = None
+            for words in triggers:
+                n = len(words)
+                if [t.lower_ for t in doc[i : i + n]] == words:
+                    matched = words
+                    break
+            if matched is None:
+                i += 1
+                continue
+            n = len(matched)
+            trig = " ".join(matched)
+            tok = doc[i]
+            if tok.ent_type_ in (ORG, PLACE) or tok._.kg_post_start:
+                i += n
+                continue
+            # left: modifiers, capitalised words, ordinals, organisation names
+            left = i
+            headline = self.is_headline(self.sent_of[i])
+            while left > 0:
+                p = doc[left - 1]
+                if p.lower_ in _DETERMINERS or p.is_punct or p.is_space or p.like_num and not _ordinal(p.text):
+                    break
+                if headline and not (p.lower_ in modifiers or _ordinal(p.text)):
+                    break
+                if re.match(r"^[\w]+-(day|week|month|year)$", p.lower_) or p._.kg_post_end:
+                    break
+                if p.lower_ in modifiers or _ordinal(p.text) or p.ent_type_ == ORG or (p.text[0].isupper() and not p.is_sent_start and p.is_alpha) or re.match(r"^(post|pre)-\d{4}$", p.lower_):
+                    left -= 1
+                    continue
+                if p.text[0].isupper() and p.is_sent_start and (p.lower_ in modifiers or _ordinal(p.text) or p.lower_ not in _DETERMINERS and p.is_alpha and p.lower_ not in ("following", "during", "at", "in", "on", "speaking", "opening")):
+                    left -= 1
+                break
+            right = self._event_tail(i + n, connectors)
+            if right == i + n and trig in ("conference", "summit", "negotiations", "consultations", "meeting", "dialogue"):
+                right = self._lower_tail(i + n)
+            found.append((left, right, i, trig))
+            i += n
+        self.event_spans = found
+        for left, right, t, trig in found:
+            self._add_event(left, right, t, trig)
+        self._merge_parts()
+        self._merge_header_meeting()
+        self._merge_aliases()
+        self._org_first_labels()
+        self._body_labels(Kind.EVENT)
+
+    def _place_after(self, right: int) -> Cluster | None:
+        if right + 1 < len(self.doc) and self.doc[right].lower_ == "in":
+            found = self.cluster_at(right + 1, [Kind.PLACE])
+            return found[1] if found else None
+        return None
+
+    def _date_near(self, left: int, right: int, sent: int) -> bool:
+        a, b = self.doc[left].idx, self.doc[right - 1].idx + len(self.doc[right - 1])
+        return any(d.first is not None and (0 <= d.start - b <= 40 or 0 <= a - d.end <= 40) for d in self.sentence_dates(sent))
+
+    def _event_tail(self, end: int, connectors: frozenset[str]) -> int:
+        doc = self.doc
+        right = end
+        while right < len(doc):
+            tok = doc[right]
+            if tok.lower_ == "to" and right + 1 < len(doc) and doc[right + 1].lower_ == "adopt":
+                k = right + 2
+                if k < len(doc) and doc[k].lower_ in ("a", "the"):
+                    k += 1
+                new = tail_end(doc, k - 1, frozenset({"a", "the"}) | connectors, frozenset(), frozenset(), allow_comma=True) if False else k
+                j = k
+                while j < len(doc) and doc[j].text[:1].isupper():
+                    j += 1
+                if j == k:
+                    break
+                right = tail_end(doc, j, connectors, frozenset({"the", "a"}), frozenset(), allow_comma=True)
+                continue
+            new = tail_end(doc, right, connectors - {"to"}, frozenset({"the", "a", "its"}), frozenset({"session", "meeting"}), allow_comma=True, stop_at_post=True)
+            if new == right:
+                break
+            right = new
+        # a tail ending in a month or weekday is a date, not a name
+        while right > end and (doc[right - 1].text in _MONTH_WORDS):
+            right -= 1
+            while right > end and doc[right - 1].lower_ in ("of", "on", "for", "in", "and", "the"):
+                right -= 1
+        return right
+
+    def _add_event(self, left: int, right: int, t: int, trig: str) -> None:
+        doc = self.doc
+        span = doc[left:right]
+        label = self.label_text(left, right)
+        words = [w for w in span if not w.is_punct]
+        caps = [w for w in words if w.text[0].isupper() and w.ent_type_ not in (ORG,) and w.i != left or (w.i == left and w.text[0].isupper() and not w.is_sent_start)]
+        generic = len(words) <= len(trig.split()) or (right - left) == len(trig.split())
+        sent = self.sent_of[t]
+        # nested in another event's name: only a proper name of its own counts
+        for l2, r2, t2, _ in self.event_spans:
+            if t2 != t and l2 <= left and right <= r2 and (l2, r2) != (left, right):
+                own_caps = [w for w in span if w.text[0].isupper() and w.ent_type_ == "" and not w._.kg_name]
+                if len(own_caps) < 2:
+                    return
+        key_words = [w.lower_ for w in words]
+        place_after = self._place_after(right)
+        det = doc[left - 1].lower_ if left > 0 else ""
+        fresh = det in ("last", "previous", "such", "another", "an", "a", "first", "next") or (left > 1 and doc[left - 2].lower_ in ("last", "previous"))
+        if (generic or self.is_headline(sent)) and place_after is not None and (fresh or not det or det == "such" or self._last_event(trig, t) is None):
+            if not caps or generic:
+                label = f"{self.label_text(left, right)} in {place_after.label}"
+                target = self.new_cluster(Kind.EVENT, norm_key(label), label)
+                target.trigger = trig
+                target.mentions.append(self.ment(Kind.EVENT, left, right, target.key, "event"))
+                return
+        if self.is_headline(sent):
+            same = [c for c in self.clusters_of(Kind.EVENT) if c.trigger == trig]
+            if same:
+                same[0].mentions.append(self.ment(Kind.EVENT, left, right, same[0].key, "event-coref"))
+                return
+            if all(w.lower_ in self.event_modifiers or w.lower_ == trig for w in words):
+                return
+        if generic or (not caps and not any(_ordinal(w.text) for w in words) and len(key_words) <= 2):
+            # "the meeting", "this Conference": the last event with the same trigger
+            target = self._last_event(trig, t)
+            if target is not None:
+                target.mentions.append(self.ment(Kind.EVENT, left, right, target.key, "event-coref"))
+                if len(label.split()) > len(target.label.split()) and not self.is_headline(sent):
+                    target.alt_labels.add(target.label)
+                    target.label = re.sub(r"^(its|the|a|an)\s+", "", label, flags=re.I)
+                return
+            if self.in_quote(t) or caps or trig in self.event_cap_only:
+                return
+            if not (len(words) > 1 and trig in ("conference", "summit")) and not self._date_near(left, right, sent):
+                return
+            if generic:
+                body = self.subject_org(sent, before=left)
+                if body is not None:
+                    label = f"{body.label} {trig}"
+        if self.is_headline(sent) and not caps:
+            return
+        label = re.sub(r"^(its|the|a|an)\s+", "", label, flags=re.I)
+        # "its seventy-second session" -> "... of the General Assembly"
+        if left > 0 and doc[left - 1].lower_ == "its":
+            body = self.subject_org(sent, before=left)
+            if body is not None and " of " not in label:
+                label = f"{label} of the {body.label}"
+        key = norm_key(label)
+        target = None
+        for c in self.clusters_of(Kind.EVENT):
+            if c.key == key or (c.trigger == trig and _shares_name(c.key, key)):
+                target = c
+                break
+            # "an intergovernmental conference on ..." describes the named "Intergovernmental Conference ..."
+            if not caps and c.trigger == trig and c.label[:1].isupper() and c.key.split()[0] == key.split()[0]:
+                c.mentions.append(self.ment(Kind.EVENT, left, right, c.key, "event-coref"))
+                return
+        if target is None:
+            target = self.new_cluster(Kind.EVENT, key, label)
+            target.trigger = trig
+        elif len(label) > len(target.label) and not self.is_headline(sent):
+            target.alt_labels.add(target.label)
+            target.label, target.key = label, key
+        else:
+            target.alt_labels.add(label)
+        target.mentions.append(self.ment(Kind.EVENT, left, right, key, "event"))
+
+    def in_quote(self, token: int) -> bool:
+        """Whether a token lies inside a quotation ("...")."""
+        idx = self.doc[token].idx
+        line_start = self.norm.rfind("\n", 0, idx) + 1
+        return self.norm.count('"', line_start, idx) % 2 == 1
+
+    def _last_event(self, trig: str, before: int) -> Cluster | None:
+        return self._last_event_in({trig}, before) or self._last_event_in(_TRIGGER_FAMILY.get(trig, {trig}), before)
+
+    def _last_event_in(self, family: set[str], before: int) -> Cluster | None:
+        best: tuple[int, Cluster] | None = None
+        for c in self.clusters_of(Kind.EVENT):
+            if c.trigger in family:
+                for m in c.mentions:
+                    if m.start < before and (best is None or m.start > best[0]):
+                        best = (m.start, c)
+        if best is None:
+            later = [c for c in self.clusters_of(Kind.EVENT) if c.trigger in family]
+            return later[0] if later else None
+        return best[1]
+
+    def _body_labels(self, kind: Kind) -> None:
+        """A name first seen in a title-case headline takes its form from the body when the body names it."""
+        for c in self.clusters_of(kind):
+            head = [m for m in c.mentions if self.is_headline(m.sent)]
+            body = [m for m in c.mentions if not self.is_headline(m.sent) and m.rule in ("event", "document")]
+            if head and body and norm_key(c.label) in {norm_key(self.label_text(m.start, m.end)) for m in head}:
+                best = max(body, key=lambda m: m.end - m.start)
+                label = re.sub(r"^(its|the|a|an)\s+", "", self.label_text(best.start, best.end), flags=re.I)
+                if len(label.split()) >= 2:
+                    c.alt_labels.add(c.label)
+                    c.label, c.key = label, norm_key(label)
+
+    def _merge_into(self, keep: Cluster, drop: Cluster) -> None:
+        keep.mentions.extend(drop.mentions)
+        keep.alt_labels |= {drop.label} | drop.alt_labels
+        if drop in self.clusters:
+            self.clusters.remove(drop)
+
+    def _merge_parts(self) -> None:
+        """"the opening session of the X Meeting on ...": a part of a named event is that event."""
+        for c in list(self.clusters_of(Kind.EVENT)):
+            if c.trigger not in ("session", "segment", "phase") or " of " not in c.key:
+                continue
+            for m in c.mentions:
+                inner = [
+                    (m2, c2) for c2 in self.clusters_of(Kind.EVENT) if c2 is not c
+                    for m2 in c2.mentions if m.start < m2.start and m2.end <= m.end
+                ]
+                if inner and any(t.text[0].isupper() for t in self.doc[inner[0][0].start : inner[0][0].end]):
+                    self._merge_into(inner[0][1], c)
+                    break
+
+    def _merge_header_meeting(self) -> None:
+        """UN header lines "Seventy-first Session," / "83rd Meeting (AM)": one meeting of that session."""
+        events = self.clusters_of(Kind.EVENT)
+        for a in events:
+            for b in events:
+                if a is b or a.trigger != "session" or b.trigger != "meeting" or not a.mentions or not b.mentions:
+                    continue
+                ma, mb = a.mentions[0], b.mentions[0]
+                between = self.doc[ma.end : mb.start]
+                if 0 < mb.start - ma.end <= 3 and all(t.is_punct or t.is_space for t in between) and "\n" in between.text:
+                    b.label = f"{b.label} of the {a.label}"
+                    b.key = norm_key(b.label)
+                    self.clusters.remove(a)
+                    return
+
+    def _org_first_labels(self) -> None:
+        """"71st UNGA session" -> "71st session of the General Assembly"."""
+        for c in self.clusters_of(Kind.EVENT):
+            m = c.mentions[0] if c.mentions else None
+            if m is None:
+                continue
+            toks = list(self.doc[m.start : m.end])
+            trig_i = next((i for i, t in enumerate(toks) if t.lower_ == c.trigger.split()[0]), None)
+            if trig_i is None or trig_i == 0:
+                continue
+            org_toks = [i for i in range(trig_i) if toks[i].ent_type_ == ORG]
+            if org_toks and all(_ordinal(toks[i].text) or toks[i].ent_type_ == ORG for i in range(trig_i)) and org_toks[-1] == trig_i - 1:
+                org = self.cluster_at(toks[org_toks[0]].i, [Kind.ORGANIZATION])
+                if org is None:
+                    continue
+                pre = " ".join(t.text for t in toks[: org_toks[0]])
+                rest = " ".join(t.text for t in toks[trig_i + 1 :])
+                label = " ".join(x for x in (pre, toks[trig_i].text, "of the", org[1].label, rest) if x)
+                c.alt_labels.add(c.label)
+                c.label, c.key = label, norm_key(label)
+
+    def _merge_aliases(self) -> None:
+        """"X, also called Y" / "X, known as Y": one event (and one document)."""
+        for m in re.finditer(r",?\s+(?:also called|also known as|known as|or)\s+(?:the\s+)?", self.norm):
+            before = self.cluster_at(self._token_at(max(m.start() - 1, 0)), [Kind.EVENT, Kind.DOCUMENT])
+            after = self.cluster_at(self._token_at(m.end()), [Kind.EVENT, Kind.DOCUMENT])
+            if before and after and before[1] is not after[1] and before[1].kind == after[1].kind:
+                keep, drop = before[1], after[1]
+                keep.mentions.extend(drop.mentions)
+                keep.alt_labels |= {drop.label} | drop.alt_labels
+                self.clusters.remove(drop)
+
+    # ---------------------------------------------------------------- documents
+
+    def read_documents(self) -> None:
+        rules = resources.load("documents")
+        doc = self.doc
+        caps_triggers = sorted((t.split() for t in rules["triggers"]), key=len, reverse=True)
+        lower = sorted((t.split() for t in rules["lowercase_triggers"]), key=len, reverse=True)
+        need_name = frozenset(rules["lowercase_need_name"])
+        lower_tail = frozenset(rules["lowercase_tail_triggers"])
+        connectors = frozenset({"of", "on", "for", "and", "to"})
+        i = 0
+        while i < len(doc):
+            tok = doc[i]
+            words = None
+            capital = tok.text[0].isupper()
+            for w in caps_triggers if capital else lower:
+                if [t.text if capital else t.lower_ for t in doc[i : i + len(w)]] == w:
+                    words = w
+                    break
+            if words is None or tok.ent_type_ == ORG or tok._.kg_post_start:
+                i += 1
+                continue
+            n = len(words)
+            trig = " ".join(words).lower()
+            left = i
+            while left > 0:
+                p = doc[left - 1]
+                if p.text in ("'s", "’s") and left - 2 >= 0 and doc[left - 2].text[0].isupper():
+                    left -= 1
+                    continue
+                if p.is_punct or p.is_space or p.lower_ in _DETERMINERS:
+                    break
+                if (p.text[0].isupper() and p.is_alpha and not (p.is_sent_start and p.text in ("The", "This", "A"))) or p.ent_type_ in (ORG, PLACE, STATE, STATE_ADJ) or re.match(r"^(post|pre)-\d{4}$|^\d{4}$", p.lower_) or p.lower_ in ("draft", "final", "global", "elements", "political", "outcome") or p._.kg_post_end or (p.text[0].isupper() and p._.kg_post_start):
+                    left -= 1
+                    continue
+                break
+            right = tail_end(doc, i + n, connectors - {"to"}, frozenset({"the", "a"}), frozenset(), allow_comma=True)
+            if right == i + n and not capital and trig in lower_tail:
+                right = self._lower_tail(i + n)
+            has_name = left < i or right > i + n
+            if not capital and trig in need_name and not has_name:
+                i += n
+                continue
+            if not capital and not has_name:
+                i += n
+                continue
+            self._add_document(left, right, trig, i)
+            i = max(right, i + n)
+        self._read_symbols(rules)
+        self._body_labels(Kind.DOCUMENT)
+
+    def _lower_tail(self, end: int) -> int:
+        doc = self.doc
+        if end >= len(doc) or doc[end].lower_ not in ("on", "for", "of"):
+            return end
+        k = end + 1
+        if k < len(doc) and doc[k].lower_ in ("the", "a"):
+            k += 1
+        stop = {"at", "in", "to", "by", "with", "that", "which", "was", "is", "will", "were", "are", "be", "under", "from", "as"}
+        last = end
+        count = 0
+        while k < len(doc) and count < 8:
+            t = doc[k]
+            if t.is_alpha and t.lower_ not in stop and not (t.lower_.endswith("ed") and len(t) > 4):
+                if t.lower_ != "and":
+                    last = k + 1
+                k += 1
+                count += 1
+                continue
+            if t.text == "," and any(doc[j].lower_ == "and" for j in range(k + 1, min(k + 4, len(doc)))):
+                k += 1
+                continue
+            break
+        return last
+
+    def _add_document(self, left: int, right: int, trig: str, t: int) -> None:
+        label = self.label_text(left, right)
+        m = re.match(r"^(?:the )?(Court|Council|Assembly|Conference|Committee)['’]s (\w+)$", label)
+        if m:
+            body = self.resolve_body(m.group(1), left)
+            if body is not None:
+                label = f"{m.group(2).capitalize()} of the {body.label}"
+        label = re.sub(r"^(the|a|an)\s+", "", label, flags=re.I)
+        key = norm_key(label)
+        sent = self.sent_of[t]
+        words = key.split()
+        target = None
+        for c in self.clusters_of(Kind.DOCUMENT):
+            ck = c.key.split()
+            if c.key == key or (c.trigger == trig and (_is_subsequence(words, ck) or _is_subsequence(ck, words))):
+                target = c
+                break
+        if target is None:
+            target = self.new_cluster(Kind.DOCUMENT, key, label)
+            target.trigger = trig
+        elif len(words) > len(target.key.split()) and not self.is_headline(sent):
+            target.alt_labels.add(target.label)
+            target.label, target.key = label, key
+        else:
+            target.alt_labels.add(label)
+        target.mentions.append(self.ment(Kind.DOCUMENT, left, right, key, "document"))
+
+    def _read_symbols(self, rules: dict[str, object]) -> None:
+        patterns = [re.compile(p) for p in rules["symbol_patterns"]]  # type: ignore[attr-defined]
+        header_lines = int(rules["header_symbol_lines"])  # type: ignore[call-overload]
+        header_end = 0
+        for _ in range(header_lines):
+            nxt = self.norm.find("\n", header_end + 1)
+            if nxt < 0:
+                break
+            header_end = nxt
+        for pattern in patterns:
+            for m in pattern.finditer(self.norm):
+                line_start = self.norm.rfind("\n", 0, m.start()) + 1
+                line_end = self.norm.find("\n", m.end())
+                line = self.norm[line_start : line_end if line_end >= 0 else len(self.norm)].strip()
+                if m.start() < header_end and line == m.group(0).strip():
+                    continue  # the release's own symbol
+                start, end = m.start(), m.end()
+                pre = re.search(r"(Press Release|document|Document)\s+$", self.norm[max(0, start - 20) : start])
+                if pre and pre.group(1).startswith("Press"):
+                    start -= len(pre.group(0))
+                span = self.doc.char_span(start, end, alignment_mode="expand")
+                if span is None:
+                    continue
+                symbol = m.group(0).strip()
+                label = self.norm[start:end]
+                key = symbol
+                existing = next((c for c in self.clusters_of(Kind.DOCUMENT) if c.key == key), None)
+                if existing is None:
+                    overlap = self.cluster_at(span.start, [Kind.DOCUMENT])
+                    if overlap is not None:
+                        existing = overlap[1]
+                        existing.attrs["symbol"] = symbol
+                        continue
+                    existing = self.new_cluster(Kind.DOCUMENT, key, label)
+                    existing.attrs["symbol"] = symbol
+                    existing.trigger = "symbol"
+                existing.mentions.append(self.ment(Kind.DOCUMENT, span.start, span.end, key, "symbol"))
+
+
+_MONTH_WORDS = frozenset(
+    "January February March April May June July August September October November December Monday Tuesday "
+    "Wednesday Thursday Friday Saturday Sunday".split()
+)
+_TRIGGER_FAMILY = {
+    "meeting": {"meeting", "session", "meetings"},
+    "session": {"session", "meeting"},
+    "conference": {"conference", "summit", "meeting"},
+    "summit": {"summit", "conference", "meeting"},
+    "negotiations": {"negotiations", "negotiation", "consultations", "talks"},
+    "consultations": {"consultations", "negotiations"},
+}
+_ORD = re.compile(
+    r"^(\d+(st|nd|rd|th)|([a-z]+-)?(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth)"
+    r"|\w+teenth|\w+tieth)$",
+    re.I,
+)
+
+
+def _ordinal(text: str) -> bool:
+    return bool(_ORD.match(text))
+
+
+def _is_subsequence(short: list[str], long: list[str]) -> bool:
+    if len(short) >= len(long) or not short:
+        return False
+    it = iter(long)
+    return all(any(w == x for x in it) for w in short)
+
+
+def _east_asian(tokens: list[str]) -> bool:
+    """"Ban Ki-moon", "Choi Young-jin": the family name comes first."""
+    return bool(re.match(r"^[A-Z][a-z]+-[a-z]+$", tokens[-1]))
+
+
+def _shares_name(a: str, b: str) -> bool:
+    wa, wb = a.split(), b.split()
+    short, long = (wa, wb) if len(wa) <= len(wb) else (wb, wa)
+    content = [w for w in short if w not in ("the", "of", "on", "for", "a", "to", "and", "un", "united", "nations")]
+    return len(content) >= 2 and all(w in long for w in content)
+
+
+def char_span(m: Ment) -> CharSpan:
+    return CharSpan(m.char_start, m.char_end)

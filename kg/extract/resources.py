@@ -1,0 +1,52 @@
+"""Rule files (gazetteers, word lists, patterns) read from the ``rules/`` folder.
+
+In an installed wheel the folder is shipped as ``kg/_data/rules``; in a source checkout it is the
+repository's top-level ``rules/``. Every file is JSON with a ``description``, an ``examples`` block
+(``match`` / ``no_match`` cases checked by one parametrised test) and its data.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import kg
+
+#: The rule files, in the order the pipeline reads them.
+RULE_FILES = (
+    "states",
+    "organizations",
+    "places",
+    "people",
+    "posts",
+    "events",
+    "documents",
+    "relations",
+)
+
+
+def rules_dir() -> Path:
+    """The folder holding the rule files (wheel data first, then the source checkout)."""
+    package = Path(kg.__file__).resolve().parent
+    for candidate in (package / "_data" / "rules", package.parent / "rules"):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError(
+        f"no rules folder at {package / '_data' / 'rules'} or {package.parent / 'rules'}: reinstall kg"
+    )
+
+
+@cache
+def load(name: str) -> dict[str, Any]:
+    """The parsed rule file ``rules/<name>.json``."""
+    path = rules_dir() / f"{name}.json"
+    with path.open(encoding="utf-8") as f:
+        data: dict[str, Any] = json.load(f)
+    return data
+
+
+def words(name: str, key: str) -> frozenset[str]:
+    """A word list from a rule file as a set."""
+    return frozenset(load(name)[key])
