@@ -105,7 +105,7 @@ def void_triples(
 
 
 def _rdf_answer(endpoint: Endpoint, req: Request, triples: list[ox.Triple]) -> Answer:
-    key = (req.param("format") or [None])[0]
+    key = req.first("format")
     fmt = pick(req.accept, RDF_FORMATS, key)
     if fmt is None:
         raise ProtocolError(

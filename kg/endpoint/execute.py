@@ -19,7 +19,7 @@ import json
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import pyoxigraph as ox
 
@@ -146,33 +146,30 @@ def _write_body(result: Any, job: Job, key: str, out: IO[bytes] | _Sink, cap: in
         w = results.RowWriter(key, out.write)
         names = [v.value for v in result.variables]
         w.start(names)
-        n = 0
-        for sol in result:
+        width = range(len(names))
+        for n, sol in enumerate(result):
             if cap and n >= cap:
                 cut.append(n)
                 break
-            w.row([sol[i] for i in range(len(names))])
-            n += 1
+            w.row([sol[i] for i in width])
         w.end(note if cut else None)
         return cut[0] if cut else None
 
     def triples() -> Iterator[ox.Triple]:
-        n = 0
-        for t in result:
+        for n, t in enumerate(result):
             if cap and n >= cap:
                 cut.append(n)
                 return
             yield t
-            n += 1
 
     prefixes = job.prefixes if key in ("ttl", "trig") else None
-    ox.serialize(triples(), out, _RDF[key], prefixes=prefixes)
+    ox.serialize(triples(), cast(IO[bytes], out), _RDF[key], prefixes=prefixes)
     return cut[0] if cut else None
 
 
 def _spooled(result: Any, job: Job, key: str, media: str, send: Callable[[bytes], None]) -> None:
     with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024) as spool:
-        cut = _write_body(result, job, key, spool, job.max_rows)  # type: ignore[arg-type]
+        cut = _write_body(result, job, key, cast(IO[bytes], spool), job.max_rows)
         headers = {"KG-Row-Limit": str(job.max_rows), "KG-Truncated": "true" if cut else "false"}
         if cut:
             headers["Warning"] = f'199 kg "result truncated at max_rows={job.max_rows} rows"'

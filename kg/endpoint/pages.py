@@ -66,6 +66,10 @@ def _term_html(endpoint: Endpoint, term: dict[str, Any], label: str = "") -> str
     return escape(value)
 
 
+def _row(left: str, right: str) -> str:
+    return f"<tr><td>{left}</td><td>{right}</td></tr>"
+
+
 def _short(endpoint: Endpoint, iri: str) -> str:
     for p, ns in endpoint.prefixes.items():
         if iri.startswith(ns) and len(iri) > len(ns):
@@ -99,12 +103,12 @@ async def entity_html(endpoint: Endpoint, iri: str) -> str:
     title = labels[0] if labels else _short(endpoint, iri)
     types = [_term_html(endpoint, r["o"], _label(r, "olabel")) for r in facts if r["p"]["value"] == RDF_TYPE]
     rows = "".join(
-        f"<tr><td>{_term_html(endpoint, r['p'])}</td><td>{_term_html(endpoint, r['o'], _label(r, 'olabel'))}</td></tr>"
+        _row(_term_html(endpoint, r["p"]), _term_html(endpoint, r["o"], _label(r, "olabel")))
         for r in facts
         if r["p"]["value"] != RDF_TYPE
     )
     back = "".join(
-        f"<tr><td>{_term_html(endpoint, r['s'], _label(r, 'slabel'))}</td><td>{_term_html(endpoint, r['p'])}</td></tr>"
+        _row(_term_html(endpoint, r["s"], _label(r, "slabel")), _term_html(endpoint, r["p"]))
         for r in incoming
     )
     sentences = "".join(
@@ -145,6 +149,7 @@ async def entity_html(endpoint: Endpoint, iri: str) -> str:
 <h2>Facts</h2><table id="facts"><tbody>{rows or '<tr><td colspan="2">none</td></tr>'}</tbody></table>
 <h2>Evidence</h2><ul id="evidence">{sentences or "<li>no recorded sentence</li>"}</ul>
 <h2>Links out</h2><ul id="links">{links or "<li>none</li>"}</ul>
-<h2>Referenced by</h2><table id="incoming"><tbody>{back or '<tr><td colspan="2">none</td></tr>'}</tbody></table>
+<h2>Referenced by</h2>
+<table id="incoming"><tbody>{back or '<tr><td colspan="2">none</td></tr>'}</tbody></table>
 </main></body></html>
 """

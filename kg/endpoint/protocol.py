@@ -47,6 +47,9 @@ class Request:
     def param(self, name: str) -> list[str]:
         return [v for k, v in self.params if k == name]
 
+    def first(self, name: str) -> str | None:
+        return next((v for k, v in self.params if k == name), None)
+
 
 @dataclass(frozen=True)
 class Operation:

@@ -78,7 +78,7 @@ def _tsv_term(t: Term | None) -> str:
 class RowWriter:
     """Writes a SELECT result: ``start(vars)``, ``row(values)`` per row, ``end(truncated_note)``."""
 
-    def __init__(self, key: str, write: Callable[[bytes], None]) -> None:
+    def __init__(self, key: str, write: Callable[[bytes], object]) -> None:
         self.key = key
         self.write = write
         self.first = True

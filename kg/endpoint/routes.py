@@ -141,7 +141,7 @@ def build_router(endpoint: Endpoint) -> APIRouter:
         """HTML for browsers; Turtle, JSON-LD, ... by content negotiation."""
         req = await read_request(http, endpoint)
         iri = endpoint.settings.base + rest
-        key = (req.param("format") or [None])[0]
+        key = req.first("format")
         fmt = pick(req.accept, (HTML, *RDF_FORMATS), key)
         if fmt is None:
             raise ProtocolError(406, "no acceptable media type (offered: text/html and the RDF formats)")

@@ -82,7 +82,7 @@ class Endpoint:
     # -- queries -----------------------------------------------------------------------------
 
     def job(self, op: Operation, req: Request, max_rows: int | None = None) -> Job:
-        key = (req.param("format") or [None])[0]
+        key = req.first("format")
         rf = pick(req.accept, RESULT_FORMATS, key)
         gf = pick(req.accept, RDF_FORMATS, key)
         if rf is None and gf is None:
@@ -204,7 +204,7 @@ class Endpoint:
             if not self.store.has_graph(target.iri):
                 raise ProtocolError(404, f"no graph <{target.iri}> in this store")
             sparql = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{target.iri}> {{ ?s ?p ?o }} }}"
-        key = (req.param("format") or [None])[0]
+        key = req.first("format")
         fmt = pick(req.accept, RDF_FORMATS, key)
         if fmt is None:
             offered = ", ".join(f.media_type for f in RDF_FORMATS)
