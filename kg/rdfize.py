@@ -77,8 +77,10 @@ class _Writer:
         g.add((target, OA.hasSelector, pos))
         g.add((target, OA.hasSelector, quote))
         g.add((pos, RDF.type, OA.TextPositionSelector))
-        g.add((pos, OA.start, Literal(span.start, datatype=XSD.nonNegativeInteger)))
-        g.add((pos, OA.end, Literal(span.end, datatype=XSD.nonNegativeInteger)))
+        # xsd:integer rather than Web Annotation's xsd:nonNegativeInteger: the store keeps every
+        # integer subtype as xsd:integer, and a graph must read back exactly as it was written.
+        g.add((pos, OA.start, Literal(span.start, datatype=XSD.integer)))
+        g.add((pos, OA.end, Literal(span.end, datatype=XSD.integer)))
         g.add((quote, RDF.type, OA.TextQuoteSelector))
         g.add((quote, OA.exact, Literal(span.text(self.doc.text))))
         return target
