@@ -291,6 +291,36 @@ def remove(target: str, store: Path | None) -> None:
     click.echo(f"removed {doc_id}")
 
 
+@cli.command()
+@click.argument("gold_dir", type=click.Path(path_type=Path))
+@click.argument("text_dir", type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=Path("kg-evaluation.json"),
+    show_default=True,
+    help="Where to write the scores and per-document errors as JSON.",
+)
+def evaluate(gold_dir: Path, text_dir: Path, output: Path) -> None:
+    """Score extraction against gold annotations: precision, recall, F1 per type and for relations.
+
+    GOLD_DIR holds <id>.json files (the schema of the gold README), TEXT_DIR the matching <id>.txt.
+    """
+    from kg.evaluate import evaluate as run_evaluate
+    from kg.evaluate import format_table
+
+    report = run_evaluate(gold_dir, text_dir)
+    for line in report.warnings:
+        click.echo(f"kg: warning: {line}", err=True)
+    for line in report.errors:
+        click.echo(f"kg: error: {line}", err=True)
+    click.echo(format_table(report), nl=False)
+    output.write_text(json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    click.echo(f"written: {output}")
+    sys.exit(2 if report.errors else 0)
+
+
 cli.add_command(link)
 
 

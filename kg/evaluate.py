@@ -183,7 +183,9 @@ def _gazetteer_keys() -> tuple[dict[str, str], dict[str, str]]:
 
 
 def _names(entity: Entity) -> set[str]:
-    return {norm(entity.label)} | {norm(a) for a in entity.alt_labels} | {norm(m.text) for m in entity.mentions}
+    return (
+        {norm(entity.label)} | {norm(a) for a in entity.alt_labels} | {norm(m.text) for m in entity.mentions}
+    )
 
 
 def _date(value: object) -> str | None:
@@ -191,6 +193,7 @@ def _date(value: object) -> str | None:
 
 
 # ---------------------------------------------------------------- alignment
+
 
 @dataclass
 class _Aligned:
@@ -308,7 +311,11 @@ def score_document(gold: dict[str, Any], extraction: Extraction) -> DocumentRepo
             want = align.get(f"person:{norm(g['holder'])}")
             if want is None or want != holder:
                 return 0.0
-            return office_similarity(g["label"], post.label) if office_similarity(g["label"], post.label) >= 0.55 else 0.0
+            return (
+                office_similarity(g["label"], post.label)
+                if office_similarity(g["label"], post.label) >= 0.55
+                else 0.0
+            )
         if holder is not None:
             return 0.0
         s = office_similarity(g["label"], post.label)
@@ -402,7 +409,9 @@ def score_document(gold: dict[str, Any], extraction: Extraction) -> DocumentRepo
     return report
 
 
-def evaluate(gold_dir: Path, text_dir: Path, extractor: Callable[..., Extraction] = extract) -> EvaluationReport:
+def evaluate(
+    gold_dir: Path, text_dir: Path, extractor: Callable[..., Extraction] = extract
+) -> EvaluationReport:
     """Extract every text in ``text_dir`` that has a gold file in ``gold_dir`` and score it.
 
     A text without a gold file is reported in ``errors``; a gold file without its text is skipped
@@ -431,7 +440,9 @@ def evaluate(gold_dir: Path, text_dir: Path, extractor: Callable[..., Extraction
             report.types[kind].add(score)
         report.relations.add(doc_report.relations)
     if not report.documents:
-        raise InputError(str(text_dir), f"no text has a gold file in {gold_dir}", "name texts <id>.txt after <id>.json")
+        raise InputError(
+            str(text_dir), f"no text has a gold file in {gold_dir}", "name texts <id>.txt after <id>.json"
+        )
     return report
 
 

@@ -26,8 +26,9 @@ class Settings:
     store: Path = field(default=Path("kg-store"))
     #: Base IRI under which entity, source and graph IRIs are minted.
     base: str = DEFAULT_BASE
-    #: Host and port ``kg serve`` listens on.
+    #: Interface ``kg serve`` listens on.
     host: str = "127.0.0.1"
+    #: Port ``kg serve`` listens on.
     port: int = 8000
     #: Seconds after which a query is cancelled (0: no limit).
     query_timeout: float = 30.0

@@ -97,8 +97,12 @@ def _finish(reader: Reader, relations: Relations, result: Extraction) -> None:
     for fact in reader.facts.values():
         if fact.subject.local_id in ids and fact.object.local_id in ids:
             evidence = [sentence_spans[i] for i in sorted(fact.sentences)]
-            result.relations.append(Relation(fact.subject.local_id, fact.predicate, fact.object.local_id, evidence))
+            result.relations.append(
+                Relation(fact.subject.local_id, fact.predicate, fact.object.local_id, evidence)
+            )
     for a, b, speaker, event in relations.quotes:
         result.quotations.append(
-            Quotation(CharSpan(a, b), text[a:b], speaker.local_id, event.local_id if event is not None else None)
+            Quotation(
+                CharSpan(a, b), text[a:b], speaker.local_id, event.local_id if event is not None else None
+            )
         )

@@ -196,11 +196,24 @@ class PostFinder:
             if start in taken or any(i in taken for i in range(start, end)):
                 continue
             head = doc[start:end]
-            if head.text in self.honorific_heads and end < len(doc) and (doc[end]._.kg_name or doc[end]._.kg_title):
+            if (
+                head.text in self.honorific_heads
+                and end < len(doc)
+                and (doc[end]._.kg_name or doc[end]._.kg_title)
+            ):
                 continue  # "Ambassador Jürg Lauber": an honorific, not a post
-            if head.text[0].islower() and head.text.lower() in self.need_context and not self._lower_ok(doc, start, end):
+            if (
+                head.text[0].islower()
+                and head.text.lower() in self.need_context
+                and not self._lower_ok(doc, start, end)
+            ):
                 continue
-            if head.text.lower() == "head" and (end < len(doc) and doc[end].lower_ == "of" and end + 1 < len(doc) and doc[end + 1].lower_ in ("state", "government", "states")):
+            if head.text.lower() == "head" and (
+                end < len(doc)
+                and doc[end].lower_ == "of"
+                and end + 1 < len(doc)
+                and doc[end + 1].lower_ in ("state", "government", "states")
+            ):
                 continue
             left = self._extend_left(doc, start)
             right = tail_end(doc, end, self.connectors, self.determiners, self.lower_nouns)
@@ -219,7 +232,9 @@ class PostFinder:
         if end < len(doc) and doc[end].lower_ in ("of", "for", "to"):
             return True
         prev = doc[start - 1] if start > 0 else None
-        return prev is not None and (prev.ent_type_ == ORG or prev.text in ("UN", "U.N.", "Council", "Assembly"))
+        return prev is not None and (
+            prev.ent_type_ == ORG or prev.text in ("UN", "U.N.", "Council", "Assembly")
+        )
 
     def _extend_left(self, doc: Doc, start: int) -> int:
         left = start
@@ -260,7 +275,11 @@ def tail_end(
                     break  # "X and the Y": a second name, not part of this one
                 j += 1
             k = j
-            while k < n and _tail_word(doc[k], lower_nouns, k > j) and not (stop_at_post and doc[k]._.kg_post_start):
+            while (
+                k < n
+                and _tail_word(doc[k], lower_nouns, k > j)
+                and not (stop_at_post and doc[k]._.kg_post_start)
+            ):
                 if k > j and doc[k - 1].ent_type_ and doc[k].ent_iob_ != "I":
                     break  # a name ends with the gazetteer name it ends on ("... of Morocco| Hosts")
                 k += 1
@@ -283,8 +302,11 @@ def tail_end(
     return right
 
 
-_ORDINAL = re.compile(r"^(\d+(st|nd|rd|th)|[a-z]+-?(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)|"
-                      r"first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|\w+teenth|\w+tieth)$", re.I)
+_ORDINAL = re.compile(
+    r"^(\d+(st|nd|rd|th)|[a-z]+-?(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)|"
+    r"first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|\w+teenth|\w+tieth)$",
+    re.I,
+)
 
 
 _NOT_IN_NAMES = frozenset(
@@ -353,7 +375,12 @@ class PeopleMatcher:
                 continue
             s, e = min(idx), max(idx) + 1
             # extend to the whole run of name-like tokens, then trim particles at the edges
-            while s > 0 and doc[s - 1]._.kg_name and not doc[s - 1].is_sent_start and doc[s - 1].whitespace_ != "\n":
+            while (
+                s > 0
+                and doc[s - 1]._.kg_name
+                and not doc[s - 1].is_sent_start
+                and doc[s - 1].whitespace_ != "\n"
+            ):
                 s -= 1
             while e < len(doc) and doc[e]._.kg_name and "\n" not in doc[e - 1].whitespace_:
                 e += 1

@@ -156,7 +156,9 @@ class Reader:
         for c in self.clusters:
             if c.kind in kinds:
                 for m in c.mentions:
-                    if m.start <= token < m.end and (best is None or m.end - m.start < best[0].end - best[0].start):
+                    if m.start <= token < m.end and (
+                        best is None or m.end - m.start < best[0].end - best[0].start
+                    ):
                         best = (m, c)
         return best
 
@@ -188,7 +190,9 @@ class Reader:
             label = ent.label_
             if label in (STATE, STATE_ADJ) and self._inside_org_name(ent):
                 continue
-            kind = {STATE: Kind.STATE, STATE_ADJ: Kind.STATE, ORG: Kind.ORGANIZATION, PLACE: Kind.PLACE}[label]
+            kind = {STATE: Kind.STATE, STATE_ADJ: Kind.STATE, ORG: Kind.ORGANIZATION, PLACE: Kind.PLACE}[
+                label
+            ]
             key = ent.ent_id_
             cluster = by_key.get((kind, key))
             if cluster is None:
@@ -235,7 +239,13 @@ class Reader:
                 continue
             words = next((w for w in before if [t.text for t in doc[i : i + len(w)]] == w), None)
             if words is not None:
-                end = tail_end(doc, i + len(words), frozenset({"of", "for", "and", "in", "on"}), frozenset({"the"}), frozenset())
+                end = tail_end(
+                    doc,
+                    i + len(words),
+                    frozenset({"of", "for", "and", "in", "on"}),
+                    frozenset({"the"}),
+                    frozenset(),
+                )
                 if end > i + len(words):
                     found.append((i, end))
                     i = end
@@ -244,12 +254,20 @@ class Reader:
                 left = i
                 while left > 0:
                     p = doc[left - 1]
-                    if p.text[:1].isupper() and p.is_alpha and p.ent_type_ not in (ORG,) and p.text not in ("The", "A", "An", "This") and not p._.kg_post_end:
+                    if (
+                        p.text[:1].isupper()
+                        and p.is_alpha
+                        and p.ent_type_ not in (ORG,)
+                        and p.text not in ("The", "A", "An", "This")
+                        and not p._.kg_post_end
+                    ):
                         left -= 1
                         continue
                     break
                 if left < i and not (i - left == 1 and tok.text in not_alone and doc[left].is_sent_start):
-                    end = tail_end(doc, i + 1, frozenset({"of", "for", "on"}), frozenset({"the"}), frozenset())
+                    end = tail_end(
+                        doc, i + 1, frozenset({"of", "for", "on"}), frozenset({"the"}), frozenset()
+                    )
                     found.append((left, end))
                     i = end
                     continue
@@ -281,9 +299,18 @@ class Reader:
     def prune_places(self) -> None:
         """A place named inside a document's or an organisation's name ("New York Declaration") is not a
         mention of the place."""
-        inner = [(m.start, m.end) for c in self.clusters if c.kind in (Kind.DOCUMENT, Kind.ORGANIZATION) for m in c.mentions]
+        inner = [
+            (m.start, m.end)
+            for c in self.clusters
+            if c.kind in (Kind.DOCUMENT, Kind.ORGANIZATION)
+            for m in c.mentions
+        ]
         for c in self.clusters_of(Kind.PLACE):
-            c.mentions = [m for m in c.mentions if not any(s <= m.start and m.end <= e and (s, e) != (m.start, m.end) for s, e in inner)]
+            c.mentions = [
+                m
+                for m in c.mentions
+                if not any(s <= m.start and m.end <= e and (s, e) != (m.start, m.end) for s, e in inner)
+            ]
         self.clusters = [c for c in self.clusters if c.mentions or c.kind != Kind.PLACE]
 
     def _inside_org_name(self, ent: Span) -> bool:
@@ -304,8 +331,27 @@ class Reader:
             and not before._.kg_post_end
         )
         org_after = after is not None and after.text in {
-            "Limited", "Ltd", "Ltd.", "Inc.", "Inc", "Airways", "Airlines", "Bank", "Holdings", "Corporation", "Company",
-            "Group", "Telecom", "Times", "Post", "News", "Television", "Radio", "University", "Institute", "Foundation",
+            "Limited",
+            "Ltd",
+            "Ltd.",
+            "Inc.",
+            "Inc",
+            "Airways",
+            "Airlines",
+            "Bank",
+            "Holdings",
+            "Corporation",
+            "Company",
+            "Group",
+            "Telecom",
+            "Times",
+            "Post",
+            "News",
+            "Television",
+            "Radio",
+            "University",
+            "Institute",
+            "Foundation",
         }
         return org_after or (cap_before and after is not None and after.text[:1].isupper() and after.is_alpha)
 
@@ -328,7 +374,9 @@ class Reader:
             for m in re.finditer(rf"\b{re.escape(dateline.place)}\b", self.norm):
                 span = self.doc.char_span(m.start(), m.end())
                 if span is not None and self.cluster_at(span.start, [Kind.PLACE]) is None:
-                    place.mentions.append(self.ment(Kind.PLACE, span.start, span.end, place.key, "dateline-name"))
+                    place.mentions.append(
+                        self.ment(Kind.PLACE, span.start, span.end, place.key, "dateline-name")
+                    )
         if dateline.country_start is not None:
             found = self.cluster_at(self._token_at(dateline.country_start), [Kind.STATE])
             if found and place.kind == Kind.PLACE:
@@ -354,7 +402,12 @@ class Reader:
         for s, e, _ in list(candidates):
             if e + 1 < len(doc) and doc[e].lower_ == "and" and doc[e + 1]._.kg_name and e + 1 not in starts:
                 k = e + 1
-                while k < len(doc) and doc[k]._.kg_name and not doc[k]._.kg_particle or (k < len(doc) and doc[k]._.kg_particle and k + 1 < len(doc) and doc[k + 1]._.kg_name):
+                while (
+                    k < len(doc)
+                    and doc[k]._.kg_name
+                    and not doc[k]._.kg_particle
+                    or (k < len(doc) and doc[k]._.kg_particle and k + 1 < len(doc) and doc[k + 1]._.kg_name)
+                ):
                     k += 1
                 if k - (e + 1) >= 2:
                     candidates.append((e + 1, k, "coordination"))
@@ -429,17 +482,30 @@ class Reader:
                     n = len(c.label.split())
                     c.mentions.append(self.ment(Kind.PERSON, t, t + n, rule="repeat"))
                     covered.update(range(t, t + n))
-                elif tok.text in keys and len(tok.text) > 2 and not (t + 1 < len(doc) and doc[t + 1]._.kg_name and doc[t + 1].text not in keys):
+                elif (
+                    tok.text in keys
+                    and len(tok.text) > 2
+                    and not (t + 1 < len(doc) and doc[t + 1]._.kg_name and doc[t + 1].text not in keys)
+                ):
                     if t > 0 and doc[t - 1]._.kg_name and doc[t - 1].text not in honorifics:
                         continue
                     c.mentions.append(self.ment(Kind.PERSON, t, t + 1, rule="surname"))
                     covered.add(t)
         strong = {
-            "honorific_name", "title_name", "post_name", "post_comma_name", "name_paren_state", "name_of_state",
-            "state_possessive_name", "photo_credit", "contact_line", "coordination",
+            "honorific_name",
+            "title_name",
+            "post_name",
+            "post_comma_name",
+            "name_paren_state",
+            "name_of_state",
+            "state_possessive_name",
+            "photo_credit",
+            "contact_line",
+            "coordination",
         }
         clusters = [
-            c for c in clusters
+            c
+            for c in clusters
             if not all(self.is_headline(m.sent) and m.rule not in strong for m in c.mentions)
         ]
         for c in clusters:
@@ -475,7 +541,11 @@ class Reader:
             key = norm_key(label)
             # a bare head ("the Under-Secretary-General") refers back to a fuller post with that head
             if len(key.split()) <= 2 and " of " not in key:
-                fuller = [c for c in self.clusters_of(Kind.POST) if c.key.startswith(key + " ") or c.key.startswith("un " + key + " ")]
+                fuller = [
+                    c
+                    for c in self.clusters_of(Kind.POST)
+                    if c.key.startswith(key + " ") or c.key.startswith("un " + key + " ")
+                ]
                 if len(fuller) == 1:
                     fuller[0].mentions.append(self.ment(Kind.POST, start, end, fuller[0].key, "post-coref"))
                     continue
@@ -590,7 +660,10 @@ class Reader:
                 post.attrs["of"] = found[1].local_id
                 return
         head = post.key
-        if any(head.endswith(h) or head.startswith(h) or head.startswith("un " + h) for h in self.posts_rules["un_heads"]):
+        if any(
+            head.endswith(h) or head.startswith(h) or head.startswith("un " + h)
+            for h in self.posts_rules["un_heads"]
+        ):
             un = next((c for c in self.clusters_of(Kind.ORGANIZATION) if c.key == "united nations"), None)
             if un is not None:
                 post.attrs["of"] = un.local_id
@@ -630,20 +703,49 @@ class Reader:
             headline = self.is_headline(self.sent_of[i])
             while left > 0:
                 p = doc[left - 1]
-                if p.lower_ in _DETERMINERS or p.is_punct or p.is_space or p.like_num and not _ordinal(p.text):
+                if (
+                    p.lower_ in _DETERMINERS
+                    or p.is_punct
+                    or p.is_space
+                    or p.like_num
+                    and not _ordinal(p.text)
+                ):
                     break
                 if headline and not (p.lower_ in modifiers or _ordinal(p.text)):
                     break
                 if re.match(r"^[\w]+-(day|week|month|year)$", p.lower_) or p._.kg_post_end:
                     break
-                if p.lower_ in modifiers or _ordinal(p.text) or p.ent_type_ == ORG or (p.text[0].isupper() and not p.is_sent_start and p.is_alpha) or re.match(r"^(post|pre)-\d{4}$", p.lower_):
+                if (
+                    p.lower_ in modifiers
+                    or _ordinal(p.text)
+                    or p.ent_type_ == ORG
+                    or (p.text[0].isupper() and not p.is_sent_start and p.is_alpha)
+                    or re.match(r"^(post|pre)-\d{4}$", p.lower_)
+                ):
                     left -= 1
                     continue
-                if p.text[0].isupper() and p.is_sent_start and (p.lower_ in modifiers or _ordinal(p.text) or p.lower_ not in _DETERMINERS and p.is_alpha and p.lower_ not in ("following", "during", "at", "in", "on", "speaking", "opening")):
+                if (
+                    p.text[0].isupper()
+                    and p.is_sent_start
+                    and (
+                        p.lower_ in modifiers
+                        or _ordinal(p.text)
+                        or p.lower_ not in _DETERMINERS
+                        and p.is_alpha
+                        and p.lower_ not in ("following", "during", "at", "in", "on", "speaking", "opening")
+                    )
+                ):
                     left -= 1
                 break
             right = self._event_tail(i + n, connectors)
-            if right == i + n and trig in ("conference", "summit", "negotiations", "consultations", "meeting", "dialogue"):
+            if right == i + n and trig in (
+                "conference",
+                "summit",
+                "negotiations",
+                "consultations",
+                "meeting",
+                "dialogue",
+            ):
                 right = self._lower_tail(i + n)
             found.append((left, right, i, trig))
             i += n
@@ -664,7 +766,10 @@ class Reader:
 
     def _date_near(self, left: int, right: int, sent: int) -> bool:
         a, b = self.doc[left].idx, self.doc[right - 1].idx + len(self.doc[right - 1])
-        return any(d.first is not None and (0 <= d.start - b <= 40 or 0 <= a - d.end <= 40) for d in self.sentence_dates(sent))
+        return any(
+            d.first is not None and (0 <= d.start - b <= 40 or 0 <= a - d.end <= 40)
+            for d in self.sentence_dates(sent)
+        )
 
     def _event_tail(self, end: int, connectors: frozenset[str]) -> int:
         doc = self.doc
@@ -675,7 +780,18 @@ class Reader:
                 k = right + 2
                 if k < len(doc) and doc[k].lower_ in ("a", "the"):
                     k += 1
-                new = tail_end(doc, k - 1, frozenset({"a", "the"}) | connectors, frozenset(), frozenset(), allow_comma=True) if False else k
+                new = (
+                    tail_end(
+                        doc,
+                        k - 1,
+                        frozenset({"a", "the"}) | connectors,
+                        frozenset(),
+                        frozenset(),
+                        allow_comma=True,
+                    )
+                    if False
+                    else k
+                )
                 j = k
                 while j < len(doc) and doc[j].text[:1].isupper():
                     j += 1
@@ -683,7 +799,15 @@ class Reader:
                     break
                 right = tail_end(doc, j, connectors, frozenset({"the", "a"}), frozenset(), allow_comma=True)
                 continue
-            new = tail_end(doc, right, connectors - {"to"}, frozenset({"the", "a", "its"}), frozenset({"session", "meeting"}), allow_comma=True, stop_at_post=True)
+            new = tail_end(
+                doc,
+                right,
+                connectors - {"to"},
+                frozenset({"the", "a", "its"}),
+                frozenset({"session", "meeting"}),
+                allow_comma=True,
+                stop_at_post=True,
+            )
             if new == right:
                 break
             right = new
@@ -699,7 +823,14 @@ class Reader:
         span = doc[left:right]
         label = self.label_text(left, right)
         words = [w for w in span if not w.is_punct]
-        caps = [w for w in words if w.text[0].isupper() and w.ent_type_ not in (ORG,) and w.i != left or (w.i == left and w.text[0].isupper() and not w.is_sent_start)]
+        caps = [
+            w
+            for w in words
+            if w.text[0].isupper()
+            and w.ent_type_ not in (ORG,)
+            and w.i != left
+            or (w.i == left and w.text[0].isupper() and not w.is_sent_start)
+        ]
         generic = len(words) <= len(trig.split()) or (right - left) == len(trig.split())
         sent = self.sent_of[t]
         # nested in another event's name: only a proper name of its own counts
@@ -711,8 +842,14 @@ class Reader:
         key_words = [w.lower_ for w in words]
         place_after = self._place_after(right)
         det = doc[left - 1].lower_ if left > 0 else ""
-        fresh = det in ("last", "previous", "such", "another", "an", "a", "first", "next") or (left > 1 and doc[left - 2].lower_ in ("last", "previous"))
-        if (generic or self.is_headline(sent)) and place_after is not None and (fresh or not det or det == "such" or self._last_event(trig, t) is None):
+        fresh = det in ("last", "previous", "such", "another", "an", "a", "first", "next") or (
+            left > 1 and doc[left - 2].lower_ in ("last", "previous")
+        )
+        if (
+            (generic or self.is_headline(sent))
+            and place_after is not None
+            and (fresh or not det or det == "such" or self._last_event(trig, t) is None)
+        ):
             if not caps or generic:
                 label = f"{self.label_text(left, right)} in {place_after.label}"
                 target = self.new_cluster(Kind.EVENT, norm_key(label), label)
@@ -737,7 +874,9 @@ class Reader:
                 return
             if self.in_quote(t) or caps or trig in self.event_cap_only:
                 return
-            if not (len(words) > 1 and trig in ("conference", "summit")) and not self._date_near(left, right, sent):
+            if not (len(words) > 1 and trig in ("conference", "summit")) and not self._date_near(
+                left, right, sent
+            ):
                 return
             if generic:
                 body = self.subject_org(sent, before=left)
@@ -758,7 +897,12 @@ class Reader:
                 target = c
                 break
             # "an intergovernmental conference on ..." describes the named "Intergovernmental Conference ..."
-            if not caps and c.trigger == trig and c.label[:1].isupper() and c.key.split()[0] == key.split()[0]:
+            if (
+                not caps
+                and c.trigger == trig
+                and c.label[:1].isupper()
+                and c.key.split()[0] == key.split()[0]
+            ):
                 c.mentions.append(self.ment(Kind.EVENT, left, right, c.key, "event-coref"))
                 return
         if target is None:
@@ -778,7 +922,9 @@ class Reader:
         return self.norm.count('"', line_start, idx) % 2 == 1
 
     def _last_event(self, trig: str, before: int) -> Cluster | None:
-        return self._last_event_in({trig}, before) or self._last_event_in(_TRIGGER_FAMILY.get(trig, {trig}), before)
+        return self._last_event_in({trig}, before) or self._last_event_in(
+            _TRIGGER_FAMILY.get(trig, {trig}), before
+        )
 
     def _last_event_in(self, family: set[str], before: int) -> Cluster | None:
         best: tuple[int, Cluster] | None = None
@@ -797,7 +943,11 @@ class Reader:
         for c in self.clusters_of(kind):
             head = [m for m in c.mentions if self.is_headline(m.sent)]
             body = [m for m in c.mentions if not self.is_headline(m.sent) and m.rule in ("event", "document")]
-            if head and body and norm_key(c.label) in {norm_key(self.label_text(m.start, m.end)) for m in head}:
+            if (
+                head
+                and body
+                and norm_key(c.label) in {norm_key(self.label_text(m.start, m.end)) for m in head}
+            ):
                 best = max(body, key=lambda m: m.end - m.start)
                 label = re.sub(r"^(its|the|a|an)\s+", "", self.label_text(best.start, best.end), flags=re.I)
                 if len(label.split()) >= 2:
@@ -811,14 +961,17 @@ class Reader:
             self.clusters.remove(drop)
 
     def _merge_parts(self) -> None:
-        """"the opening session of the X Meeting on ...": a part of a named event is that event."""
+        """ "the opening session of the X Meeting on ...": a part of a named event is that event."""
         for c in list(self.clusters_of(Kind.EVENT)):
             if c.trigger not in ("session", "segment", "phase") or " of " not in c.key:
                 continue
             for m in c.mentions:
                 inner = [
-                    (m2, c2) for c2 in self.clusters_of(Kind.EVENT) if c2 is not c
-                    for m2 in c2.mentions if m.start < m2.start and m2.end <= m.end
+                    (m2, c2)
+                    for c2 in self.clusters_of(Kind.EVENT)
+                    if c2 is not c
+                    for m2 in c2.mentions
+                    if m.start < m2.start and m2.end <= m.end
                 ]
                 if inner and any(t.text[0].isupper() for t in self.doc[inner[0][0].start : inner[0][0].end]):
                     self._merge_into(inner[0][1], c)
@@ -829,18 +982,28 @@ class Reader:
         events = self.clusters_of(Kind.EVENT)
         for a in events:
             for b in events:
-                if a is b or a.trigger != "session" or b.trigger != "meeting" or not a.mentions or not b.mentions:
+                if (
+                    a is b
+                    or a.trigger != "session"
+                    or b.trigger != "meeting"
+                    or not a.mentions
+                    or not b.mentions
+                ):
                     continue
                 ma, mb = a.mentions[0], b.mentions[0]
                 between = self.doc[ma.end : mb.start]
-                if 0 < mb.start - ma.end <= 3 and all(t.is_punct or t.is_space for t in between) and "\n" in between.text:
+                if (
+                    0 < mb.start - ma.end <= 3
+                    and all(t.is_punct or t.is_space for t in between)
+                    and "\n" in between.text
+                ):
                     b.label = f"{b.label} of the {a.label}"
                     b.key = norm_key(b.label)
                     self.clusters.remove(a)
                     return
 
     def _org_first_labels(self) -> None:
-        """"71st UNGA session" -> "71st session of the General Assembly"."""
+        """ "71st UNGA session" -> "71st session of the General Assembly"."""
         for c in self.clusters_of(Kind.EVENT):
             m = c.mentions[0] if c.mentions else None
             if m is None:
@@ -850,7 +1013,11 @@ class Reader:
             if trig_i is None or trig_i == 0:
                 continue
             org_toks = [i for i in range(trig_i) if toks[i].ent_type_ == ORG]
-            if org_toks and all(_ordinal(toks[i].text) or toks[i].ent_type_ == ORG for i in range(trig_i)) and org_toks[-1] == trig_i - 1:
+            if (
+                org_toks
+                and all(_ordinal(toks[i].text) or toks[i].ent_type_ == ORG for i in range(trig_i))
+                and org_toks[-1] == trig_i - 1
+            ):
                 org = self.cluster_at(toks[org_toks[0]].i, [Kind.ORGANIZATION])
                 if org is None:
                     continue
@@ -861,7 +1028,7 @@ class Reader:
                 c.label, c.key = label, norm_key(label)
 
     def _merge_aliases(self) -> None:
-        """"X, also called Y" / "X, known as Y": one event (and one document)."""
+        """ "X, also called Y" / "X, known as Y": one event (and one document)."""
         for m in re.finditer(r",?\s+(?:also called|also known as|known as|or)\s+(?:the\s+)?", self.norm):
             before = self.cluster_at(self._token_at(max(m.start() - 1, 0)), [Kind.EVENT, Kind.DOCUMENT])
             after = self.cluster_at(self._token_at(m.end()), [Kind.EVENT, Kind.DOCUMENT])
@@ -903,11 +1070,24 @@ class Reader:
                     continue
                 if p.is_punct or p.is_space or p.lower_ in _DETERMINERS:
                     break
-                if (p.text[0].isupper() and p.is_alpha and not (p.is_sent_start and p.text in ("The", "This", "A"))) or p.ent_type_ in (ORG, PLACE, STATE, STATE_ADJ) or re.match(r"^(post|pre)-\d{4}$|^\d{4}$", p.lower_) or p.lower_ in ("draft", "final", "global", "elements", "political", "outcome") or p._.kg_post_end or (p.text[0].isupper() and p._.kg_post_start):
+                if (
+                    (
+                        p.text[0].isupper()
+                        and p.is_alpha
+                        and not (p.is_sent_start and p.text in ("The", "This", "A"))
+                    )
+                    or p.ent_type_ in (ORG, PLACE, STATE, STATE_ADJ)
+                    or re.match(r"^(post|pre)-\d{4}$|^\d{4}$", p.lower_)
+                    or p.lower_ in ("draft", "final", "global", "elements", "political", "outcome")
+                    or p._.kg_post_end
+                    or (p.text[0].isupper() and p._.kg_post_start)
+                ):
                     left -= 1
                     continue
                 break
-            right = tail_end(doc, i + n, connectors - {"to"}, frozenset({"the", "a"}), frozenset(), allow_comma=True)
+            right = tail_end(
+                doc, i + n, connectors - {"to"}, frozenset({"the", "a"}), frozenset(), allow_comma=True
+            )
             if right == i + n and not capital and trig in lower_tail:
                 right = self._lower_tail(i + n)
             has_name = left < i or right > i + n
@@ -929,7 +1109,24 @@ class Reader:
         k = end + 1
         if k < len(doc) and doc[k].lower_ in ("the", "a"):
             k += 1
-        stop = {"at", "in", "to", "by", "with", "that", "which", "was", "is", "will", "were", "are", "be", "under", "from", "as"}
+        stop = {
+            "at",
+            "in",
+            "to",
+            "by",
+            "with",
+            "that",
+            "which",
+            "was",
+            "is",
+            "will",
+            "were",
+            "are",
+            "be",
+            "under",
+            "from",
+            "as",
+        }
         last = end
         count = 0
         while k < len(doc) and count < 8:
@@ -960,7 +1157,9 @@ class Reader:
         target = None
         for c in self.clusters_of(Kind.DOCUMENT):
             ck = c.key.split()
-            if c.key == key or (c.trigger == trig and (_is_subsequence(words, ck) or _is_subsequence(ck, words))):
+            if c.key == key or (
+                c.trigger == trig and (_is_subsequence(words, ck) or _is_subsequence(ck, words))
+            ):
                 target = c
                 break
         if target is None:
@@ -990,7 +1189,9 @@ class Reader:
                 if m.start() < header_end and line == m.group(0).strip():
                     continue  # the release's own symbol
                 start, end = m.start(), m.end()
-                pre = re.search(r"(Press Release|document|Document)\s+$", self.norm[max(0, start - 20) : start])
+                pre = re.search(
+                    r"(Press Release|document|Document)\s+$", self.norm[max(0, start - 20) : start]
+                )
                 if pre and pre.group(1).startswith("Press"):
                     start -= len(pre.group(0))
                 span = self.doc.char_span(start, end, alignment_mode="expand")
@@ -1043,14 +1244,16 @@ def _is_subsequence(short: list[str], long: list[str]) -> bool:
 
 
 def _east_asian(tokens: list[str]) -> bool:
-    """"Ban Ki-moon", "Choi Young-jin": the family name comes first."""
+    """ "Ban Ki-moon", "Choi Young-jin": the family name comes first."""
     return bool(re.match(r"^[A-Z][a-z]+-[a-z]+$", tokens[-1]))
 
 
 def _shares_name(a: str, b: str) -> bool:
     wa, wb = a.split(), b.split()
     short, long = (wa, wb) if len(wa) <= len(wb) else (wb, wa)
-    content = [w for w in short if w not in ("the", "of", "on", "for", "a", "to", "and", "un", "united", "nations")]
+    content = [
+        w for w in short if w not in ("the", "of", "on", "for", "a", "to", "and", "un", "united", "nations")
+    ]
     return len(content) >= 2 and all(w in long for w in content)
 
 
