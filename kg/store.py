@@ -223,22 +223,6 @@ class Store:
         except OSError as exc:
             raise StoreError(f"{self.path}: error writing the store: {exc}") from None
 
-    def _add(self, graph: str, triples: list[ox.Triple], meta: ox.Triple) -> None:
-        """Add a new named graph, its share of the merge and one metadata triple, atomically."""
-        self._check_writable()
-        g = ox.NamedNode(graph)
-        quads = [ox.Quad(t.subject, t.predicate, t.object, g) for t in triples]
-        quads += [ox.Quad(t.subject, t.predicate, t.object, DEFAULT) for t in triples]
-        quads += [
-            ox.Quad(meta.subject, meta.predicate, meta.object, self.meta),
-            ox.Quad(meta.subject, meta.predicate, meta.object, DEFAULT),
-        ]
-        try:
-            with self.write_lock:
-                self.ox.extend(quads)
-        except OSError as exc:
-            raise StoreError(f"{self.path}: error writing the store: {exc}") from None
-
     def replace_graph(self, graph: str, triples: Sequence[ox.Triple]) -> None:
         """Atomically replace a named graph (and its share of the merged default graph)."""
         self._run(self._drop_graph_ops(graph) + self._insert_ops(graph, triples))
