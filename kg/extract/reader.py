@@ -11,6 +11,8 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
 
 from spacy.tokens import Doc, Span
 
@@ -60,6 +62,8 @@ class Reader:
             nlp.max_length = len(self.norm) + 1
         self.doc: Doc = nlp(self.norm)
         self.sents: list[Span] = [s for s in self.doc.sents if s.text.strip()]
+        self.starts: frozenset[int] = frozenset(s.start for s in self.doc.sents)
+        self._headline: dict[int, bool] = {}
         self.sent_of: list[int] = [0] * len(self.doc)
         for i, s in enumerate(self.sents):
             for t in range(s.start, s.end):
@@ -71,7 +75,11 @@ class Reader:
                 self.sent_of[t] = last
             else:
                 last = self.sent_of[t]
+        self.texts: list[str] = [t.text for t in self.doc]
+        self.lowers: list[str] = [t.lower() for t in self.texts]
         self.clusters: list[Cluster] = []
+        self._index: dict[int, list[tuple[Ment, Cluster]]] = {}
+        self._index_size = -1
         self.counters: dict[Kind, int] = {}
         self.facts: dict[tuple[str, str, str], Fact] = {}
         self.warnings: list[str] = []
@@ -150,27 +158,34 @@ class Reader:
         out.sort(key=lambda mc: mc[0].start)
         return out
 
+    def _at(self, token: int) -> list[tuple[Ment, Cluster]]:
+        """The mentions covering ``token`` (index rebuilt whenever mentions were added or removed)."""
+        size = sum(len(c.mentions) for c in self.clusters) + len(self.clusters) * 100_003
+        if size != self._index_size:
+            index: dict[int, list[tuple[Ment, Cluster]]] = {}
+            for c in self.clusters:
+                for m in c.mentions:
+                    for t in range(m.start, m.end):
+                        index.setdefault(t, []).append((m, c))
+            self._index, self._index_size = index, size
+        return self._index.get(token, [])
+
     def innermost_at(self, token: int, kinds: Iterable[Kind]) -> tuple[Ment, Cluster] | None:
         kinds = set(kinds)
-        best: tuple[Ment, Cluster] | None = None
-        for c in self.clusters:
-            if c.kind in kinds:
-                for m in c.mentions:
-                    if m.start <= token < m.end and (best is None or m.end - m.start < best[0].end - best[0].start):
-                        best = (m, c)
-        return best
+        found = [(m, c) for m, c in self._at(token) if c.kind in kinds]
+        return min(found, key=lambda mc: mc[0].end - mc[0].start) if found else None
 
     def cluster_at(self, token: int, kinds: Iterable[Kind]) -> tuple[Ment, Cluster] | None:
         kinds = set(kinds)
-        for c in self.clusters:
-            if c.kind in kinds:
-                for m in c.mentions:
-                    if m.start <= token < m.end:
-                        return m, c
-        return None
+        return next(((m, c) for m, c in self._at(token) if c.kind in kinds), None)
 
     def is_headline(self, sent: int) -> bool:
         """A title-case line (headline, navigation): most words capitalised, no final full stop."""
+        if sent not in self._headline:
+            self._headline[sent] = self._is_headline(sent)
+        return self._headline[sent]
+
+    def _is_headline(self, sent: int) -> bool:
         s = self.sents[sent]
         words = [t for t in s if t.is_alpha and len(t.text) > 3]
         if len(words) < 4 or s.text.rstrip().endswith("."):
@@ -181,9 +196,7 @@ class Reader:
 
     def read_gazetteer(self) -> None:
         by_key: dict[tuple[Kind, str], Cluster] = {}
-        states = {s["iso3"]: s for s in resources.load("states")["states"]}
-        orgs = {norm_key(o["name"]): o for o in resources.load("organizations")["organizations"]}
-        places = {norm_key(p["name"]): p for p in resources.load("places")["places"]}
+        states, orgs, places = _gazetteer_by_key()
         for ent in self.doc.ents:
             label = ent.label_
             if label in (STATE, STATE_ADJ) and self._inside_org_name(ent):
@@ -233,7 +246,7 @@ class Reader:
             if tok.ent_type_ == ORG or tok._.kg_post_start or self.in_quote(i):
                 i += 1
                 continue
-            words = next((w for w in before if [t.text for t in doc[i : i + len(w)]] == w), None)
+            words = next((w for w in before if self.texts[i : i + len(w)] == w), None)
             if words is not None:
                 end = tail_end(doc, i + len(words), frozenset({"of", "for", "and", "in", "on"}), frozenset({"the"}), frozenset())
                 if end > i + len(words):
@@ -248,7 +261,7 @@ class Reader:
                         left -= 1
                         continue
                     break
-                if left < i and not (i - left == 1 and tok.text in not_alone and doc[left].is_sent_start):
+                if left < i and not (i - left == 1 and tok.text in not_alone and (doc[left].i in self.starts)):
                     end = tail_end(doc, i + 1, frozenset({"of", "for", "on"}), frozenset({"the"}), frozenset())
                     found.append((left, end))
                     i = end
@@ -297,7 +310,7 @@ class Reader:
             before is not None
             and before.text[:1].isupper()
             and before.is_alpha
-            and not before.is_sent_start
+            and not (before.i in self.starts)
             and before.ent_type_ == ""
             and before.text not in ("The", "In", "Of", "And", "For")
             and not before._.kg_hon
@@ -600,20 +613,22 @@ class Reader:
     def read_events(self) -> None:
         rules = resources.load("events")
         triggers = sorted((t.split() for t in rules["triggers"]), key=len, reverse=True)
+        by_first: dict[str, list[list[str]]] = {}
+        for words in triggers:
+            by_first.setdefault(words[0], []).append(words)
         modifiers = frozenset(rules["modifiers"])
         cap_only = frozenset(rules["capitalised_only"])
         self.event_modifiers = modifiers
         self.event_cap_only = cap_only
-        cap_only = frozenset(rules["capitalised_only"])
         doc = self.doc
         connectors = frozenset({"of", "on", "for", "to", "and"})
         found: list[tuple[int, int, int, str]] = []  # start, end, trigger index, trigger
         i = 0
         while i < len(doc):
             matched = None
-            for words in triggers:
+            for words in by_first.get(self.lowers[i], ()):
                 n = len(words)
-                if [t.lower_ for t in doc[i : i + n]] == words:
+                if self.lowers[i : i + n] == words:
                     matched = words
                     break
             if matched is None:
@@ -636,10 +651,10 @@ class Reader:
                     break
                 if re.match(r"^[\w]+-(day|week|month|year)$", p.lower_) or p._.kg_post_end:
                     break
-                if p.lower_ in modifiers or _ordinal(p.text) or p.ent_type_ == ORG or (p.text[0].isupper() and not p.is_sent_start and p.is_alpha) or re.match(r"^(post|pre)-\d{4}$", p.lower_):
+                if p.lower_ in modifiers or _ordinal(p.text) or p.ent_type_ == ORG or (p.text[0].isupper() and not (p.i in self.starts) and p.is_alpha) or re.match(r"^(post|pre)-\d{4}$", p.lower_):
                     left -= 1
                     continue
-                if p.text[0].isupper() and p.is_sent_start and (p.lower_ in modifiers or _ordinal(p.text) or p.lower_ not in _DETERMINERS and p.is_alpha and p.lower_ not in ("following", "during", "at", "in", "on", "speaking", "opening")):
+                if p.text[0].isupper() and (p.i in self.starts) and (p.lower_ in modifiers or _ordinal(p.text) or p.lower_ not in _DETERMINERS and p.is_alpha and p.lower_ not in ("following", "during", "at", "in", "on", "speaking", "opening")):
                     left -= 1
                 break
             right = self._event_tail(i + n, connectors)
@@ -699,7 +714,7 @@ class Reader:
         span = doc[left:right]
         label = self.label_text(left, right)
         words = [w for w in span if not w.is_punct]
-        caps = [w for w in words if w.text[0].isupper() and w.ent_type_ not in (ORG,) and w.i != left or (w.i == left and w.text[0].isupper() and not w.is_sent_start)]
+        caps = [w for w in words if w.text[0].isupper() and w.ent_type_ not in (ORG,) and w.i != left or (w.i == left and w.text[0].isupper() and not (w.i in self.starts))]
         generic = len(words) <= len(trig.split()) or (right - left) == len(trig.split())
         sent = self.sent_of[t]
         # nested in another event's name: only a proper name of its own counts
@@ -709,6 +724,11 @@ class Reader:
                 if len(own_caps) < 2:
                     return
         key_words = [w.lower_ for w in words]
+        if trig in self.event_cap_only and self.texts[t][0].islower():
+            target = self._last_event(trig, t)
+            if target is not None:
+                target.mentions.append(self.ment(Kind.EVENT, left, right, target.key, "event-coref"))
+            return
         place_after = self._place_after(right)
         det = doc[left - 1].lower_ if left > 0 else ""
         fresh = det in ("last", "previous", "such", "another", "an", "a", "first", "next") or (left > 1 and doc[left - 2].lower_ in ("last", "previous"))
@@ -879,6 +899,12 @@ class Reader:
         caps_triggers = sorted((t.split() for t in rules["triggers"]), key=len, reverse=True)
         lower = sorted((t.split() for t in rules["lowercase_triggers"]), key=len, reverse=True)
         need_name = frozenset(rules["lowercase_need_name"])
+        caps_first: dict[str, list[list[str]]] = {}
+        for w in caps_triggers:
+            caps_first.setdefault(w[0], []).append(w)
+        lower_first: dict[str, list[list[str]]] = {}
+        for w in lower:
+            lower_first.setdefault(w[0], []).append(w)
         lower_tail = frozenset(rules["lowercase_tail_triggers"])
         connectors = frozenset({"of", "on", "for", "and", "to"})
         i = 0
@@ -886,8 +912,9 @@ class Reader:
             tok = doc[i]
             words = None
             capital = tok.text[0].isupper()
-            for w in caps_triggers if capital else lower:
-                if [t.text if capital else t.lower_ for t in doc[i : i + len(w)]] == w:
+            seq = self.texts if capital else self.lowers
+            for w in (caps_first if capital else lower_first).get(seq[i], ()):
+                if seq[i : i + len(w)] == w:
                     words = w
                     break
             if words is None or tok.ent_type_ == ORG or tok._.kg_post_start:
@@ -903,7 +930,7 @@ class Reader:
                     continue
                 if p.is_punct or p.is_space or p.lower_ in _DETERMINERS:
                     break
-                if (p.text[0].isupper() and p.is_alpha and not (p.is_sent_start and p.text in ("The", "This", "A"))) or p.ent_type_ in (ORG, PLACE, STATE, STATE_ADJ) or re.match(r"^(post|pre)-\d{4}$|^\d{4}$", p.lower_) or p.lower_ in ("draft", "final", "global", "elements", "political", "outcome") or p._.kg_post_end or (p.text[0].isupper() and p._.kg_post_start):
+                if (p.text[0].isupper() and p.is_alpha and not ((p.i in self.starts) and p.text in ("The", "This", "A"))) or p.ent_type_ in (ORG, PLACE, STATE, STATE_ADJ) or re.match(r"^(post|pre)-\d{4}$|^\d{4}$", p.lower_) or p.lower_ in ("draft", "final", "global", "elements", "political", "outcome") or p._.kg_post_end or (p.text[0].isupper() and p._.kg_post_start):
                     left -= 1
                     continue
                 break
@@ -1010,6 +1037,14 @@ class Reader:
                     existing.attrs["symbol"] = symbol
                     existing.trigger = "symbol"
                 existing.mentions.append(self.ment(Kind.DOCUMENT, span.start, span.end, key, "symbol"))
+
+
+@cache
+def _gazetteer_by_key() -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    states = {s["iso3"]: s for s in resources.load("states")["states"]}
+    orgs = {norm_key(o["name"]): o for o in resources.load("organizations")["organizations"]}
+    places = {norm_key(p["name"]): p for p in resources.load("places")["places"]}
+    return states, orgs, places
 
 
 _MONTH_WORDS = frozenset(
