@@ -19,7 +19,7 @@ from spacy.tokens import Doc, Span
 from kg.extract import resources
 from kg.extract.dates import DateMention, find_dates
 from kg.extract.mentions import Cluster, Ment, make_ment
-from kg.extract.pipeline import ORG, PLACE, STATE, STATE_ADJ, get_nlp, norm_key, tail_end
+from kg.extract.pipeline import ORG, PLACE, POST_START, STATE, STATE_ADJ, flags, get_nlp, norm_key, tail_end
 from kg.model import Document, Kind, PartialDate, Span as CharSpan
 from kg.text import find_dateline, find_full_date, normalize
 
@@ -77,6 +77,16 @@ class Reader:
                 last = self.sent_of[t]
         self.texts: list[str] = [t.text for t in self.doc]
         self.lowers: list[str] = [t.lower() for t in self.texts]
+        self.ent_types: list[str] = [t.ent_type_ for t in self.doc]
+        self.bits: list[int] = flags(self.doc)
+        self.quoted: list[bool] = []
+        inside = False
+        for t, text in enumerate(self.texts):
+            if "\n" in text:
+                inside = False
+            self.quoted.append(inside)
+            if text == '"':
+                inside = not inside
         self.clusters: list[Cluster] = []
         self._index: dict[int, list[tuple[Ment, Cluster]]] = {}
         self._index_size = -1
@@ -238,14 +248,16 @@ class Reader:
         after = frozenset(rules["heads_after_name"])
         before = sorted((h.split() for h in rules["heads_before_name"]), key=len, reverse=True)
         not_alone = frozenset(rules["not_alone"])
+        first_words = frozenset(w[0] for w in before)
         doc = self.doc
         found: list[tuple[int, int]] = []
         i = 0
+        texts, ents, bits = self.texts, self.ent_types, self.bits
         while i < len(doc):
-            tok = doc[i]
-            if tok.ent_type_ == ORG or tok._.kg_post_start or self.in_quote(i):
+            if ents[i] == ORG or bits[i] & POST_START or self.quoted[i] or (texts[i] not in after and texts[i] not in first_words):
                 i += 1
                 continue
+            tok = doc[i]
             words = next((w for w in before if self.texts[i : i + len(w)] == w), None)
             if words is not None:
                 end = tail_end(doc, i + len(words), frozenset({"of", "for", "and", "in", "on"}), frozenset({"the"}), frozenset())
@@ -792,10 +804,8 @@ class Reader:
         target.mentions.append(self.ment(Kind.EVENT, left, right, key, "event"))
 
     def in_quote(self, token: int) -> bool:
-        """Whether a token lies inside a quotation ("...")."""
-        idx = self.doc[token].idx
-        line_start = self.norm.rfind("\n", 0, idx) + 1
-        return self.norm.count('"', line_start, idx) % 2 == 1
+        """Whether a token lies inside a quotation ("...") that opened on its line."""
+        return self.quoted[token]
 
     def _last_event(self, trig: str, before: int) -> Cluster | None:
         return self._last_event_in({trig}, before) or self._last_event_in(_TRIGGER_FAMILY.get(trig, {trig}), before)

@@ -10,7 +10,7 @@ import re
 
 from kg.extract import resources
 from kg.extract.mentions import Cluster, Ment
-from kg.extract.pipeline import STATE
+from kg.extract.pipeline import SPEECH, STATE
 from kg.extract.reader import Reader
 from kg.model import Kind, PartialDate
 
@@ -490,8 +490,10 @@ class Relations:
         for i, s in enumerate(r.sents):
             inside = [(a, b) for a, b in spans if a < s.end_char and b > s.start_char]
             for t in range(s.start, s.end):
+                if not r.bits[t] & SPEECH:
+                    continue
                 tok = doc[t]
-                if not tok._.kg_speech or any(a <= tok.idx < b for a, b in inside):
+                if any(a <= tok.idx < b for a, b in inside):
                     continue
                 cand = None
                 # "X said" / "said X" / "X, ..., said"
