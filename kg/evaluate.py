@@ -183,7 +183,9 @@ def _gazetteer_keys() -> tuple[dict[str, str], dict[str, str]]:
 
 
 def _names(entity: Entity) -> set[str]:
-    return {norm(entity.label)} | {norm(a) for a in entity.alt_labels} | {norm(m.text) for m in entity.mentions}
+    return (
+        {norm(entity.label)} | {norm(a) for a in entity.alt_labels} | {norm(m.text) for m in entity.mentions}
+    )
 
 
 def _date(value: object) -> str | None:
@@ -191,6 +193,7 @@ def _date(value: object) -> str | None:
 
 
 # ---------------------------------------------------------------- alignment
+
 
 @dataclass
 class _Aligned:
@@ -308,7 +311,11 @@ def score_document(gold: dict[str, Any], extraction: Extraction) -> DocumentRepo
             want = align.get(f"person:{norm(g['holder'])}")
             if want is None or want != holder:
                 return 0.0
-            return office_similarity(g["label"], post.label) if office_similarity(g["label"], post.label) >= 0.55 else 0.0
+            return (
+                office_similarity(g["label"], post.label)
+                if office_similarity(g["label"], post.label) >= 0.55
+                else 0.0
+            )
         if holder is not None:
             return 0.0
         s = office_similarity(g["label"], post.label)
@@ -334,9 +341,13 @@ def score_document(gold: dict[str, Any], extraction: Extraction) -> DocumentRepo
         sim = max(similarity(g["label"], name) for name in {p.label, *p.alt_labels})
         bonus = 0.0
         loc = p.attrs.get("location")
-        if g.get("location") and isinstance(loc, str) and loc in entity_by_id:
-            if norm(g["location"]) in _names(entity_by_id[loc]):
-                bonus += 0.2
+        if (
+            g.get("location")
+            and isinstance(loc, str)
+            and loc in entity_by_id
+            and norm(g["location"]) in _names(entity_by_id[loc])
+        ):
+            bonus += 0.2
         if g.get("start") and _date(p.attrs.get("start")) == g["start"]:
             bonus += 0.2
         return sim + bonus
@@ -402,7 +413,9 @@ def score_document(gold: dict[str, Any], extraction: Extraction) -> DocumentRepo
     return report
 
 
-def evaluate(gold_dir: Path, text_dir: Path, extractor: Callable[..., Extraction] = extract) -> EvaluationReport:
+def evaluate(
+    gold_dir: Path, text_dir: Path, extractor: Callable[..., Extraction] = extract
+) -> EvaluationReport:
     """Extract every text in ``text_dir`` that has a gold file in ``gold_dir`` and score it.
 
     A text without a gold file is reported in ``errors``; a gold file without its text is skipped
@@ -431,7 +444,9 @@ def evaluate(gold_dir: Path, text_dir: Path, extractor: Callable[..., Extraction
             report.types[kind].add(score)
         report.relations.add(doc_report.relations)
     if not report.documents:
-        raise InputError(str(text_dir), f"no text has a gold file in {gold_dir}", "name texts <id>.txt after <id>.json")
+        raise InputError(
+            str(text_dir), f"no text has a gold file in {gold_dir}", "name texts <id>.txt after <id>.json"
+        )
     return report
 
 
@@ -443,9 +458,8 @@ def format_table(report: EvaluationReport) -> str:
     for name, s in rows:
         if name == "entities (all)":
             lines.append("-" * len(lines[0]))
-        lines.append(
-            f"{name:<16}{s.tp + s.fn:>6}{s.tp + s.fp:>6}{s.tp:>6}{s.precision:>8.3f}{s.recall:>8.3f}{s.f1:>8.3f}"
-        )
+        counts = f"{name:<16}{s.tp + s.fn:>6}{s.tp + s.fp:>6}{s.tp:>6}"
+        lines.append(f"{counts}{s.precision:>8.3f}{s.recall:>8.3f}{s.f1:>8.3f}")
     lines.append(f"documents: {len(report.documents)}")
     lines += [f"warning: {w}" for w in report.warnings]
     lines += [f"error: {e}" for e in report.errors]

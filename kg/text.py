@@ -129,12 +129,18 @@ _DATELINE = re.compile(
 )
 # "13 March 2015, SENDAI -" (date first) and "GENEVA -" (no date)
 _DATELINE_DATE_FIRST = re.compile(
-    r"^(?P<date>" + _DATE_TEXT + r"),\s*(?P<place>[A-Z][A-Z .'\-]{1,40}[A-Z])(?:,\s*(?P<country>[A-Z][A-Za-z .'\-]{1,40}?))?\s*[-:]",
+    r"^(?P<date>"
+    + _DATE_TEXT
+    + r"),\s*(?P<place>[A-Z][A-Z .'\-]{1,40}[A-Z])(?:,\s*(?P<country>[A-Z][A-Za-z .'\-]{1,40}?))?\s*[-:]",
     re.M,
 )
-_DATELINE_NO_DATE = re.compile(r"^(?P<place>[A-Z][A-Z .'\-]{2,40}[A-Z])(?:,\s*(?P<country>[A-Z][A-Za-z .'\-]{1,40}?))?\s+-\s", re.M)
+_DATELINE_NO_DATE = re.compile(
+    r"^(?P<place>[A-Z][A-Z .'\-]{2,40}[A-Z])(?:,\s*(?P<country>[A-Z][A-Za-z .'\-]{1,40}?))?\s+-\s", re.M
+)
 # "19 September 2016: UN Member States ..." (a release date opening the first paragraph)
-_LEADING_DATE = re.compile(r"^(?P<date>\d{1,2}\s+" + MONTH_RE + r"\s+\d{4}|" + MONTH_RE + r"\s+\d{1,2},\s*\d{4})\s*[:,]\s", re.M)
+_LEADING_DATE = re.compile(
+    r"^(?P<date>\d{1,2}\s+" + MONTH_RE + r"\s+\d{4}|" + MONTH_RE + r"\s+\d{1,2},\s*\d{4})\s*[:,]\s", re.M
+)
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,10 @@ from kg.model import Span as CharSpan
 
 __all__ = ["extract"]
 
+NOTHING_RECOGNISED = (
+    "nothing could be extracted: no person, State, organisation, post, event or document was recognised"
+)
+
 #: Text longer than this is read in pieces of about this size, cut at paragraph (else line, else
 #: sentence) breaks; entities with the same kind and key in two pieces are one entity.
 CHUNK = 20_000
@@ -37,7 +41,9 @@ def extract(doc: Document) -> Extraction:
     counters: dict[Kind, int] = {}
     seen_relations: dict[tuple[str, str, str], Relation] = {}
     for offset, piece in _pieces(doc.text):
-        part = _extract(replace(doc, text=piece) if offset == 0 else replace(doc, text=piece, dateline_place=None))
+        part = _extract(
+            replace(doc, text=piece) if offset == 0 else replace(doc, text=piece, dateline_place=None)
+        )
         shift = _shifter(offset)
         result.sentences += [shift(s) for s in part.sentences]
         for w in part.warnings:
@@ -75,9 +81,7 @@ def extract(doc: Document) -> Extraction:
             )
         ids.update(local)
     if not result.entities:
-        result.warnings.append(
-            "nothing could be extracted: no person, State, organisation, post, event or document was recognised"
-        )
+        result.warnings.append(NOTHING_RECOGNISED)
     return result
 
 
@@ -124,9 +128,7 @@ def _extract(doc: Document) -> Extraction:
     relations.run()
     _finish(reader, relations, result)
     if not result.entities:
-        result.warnings.append(
-            "nothing could be extracted: no person, State, organisation, post, event or document was recognised"
-        )
+        result.warnings.append(NOTHING_RECOGNISED)
     return result
 
 
@@ -175,8 +177,12 @@ def _finish(reader: Reader, relations: Relations, result: Extraction) -> None:
     for fact in reader.facts.values():
         if fact.subject.local_id in ids and fact.object.local_id in ids:
             evidence = [sentence_spans[i] for i in sorted(fact.sentences)]
-            result.relations.append(Relation(fact.subject.local_id, fact.predicate, fact.object.local_id, evidence))
+            result.relations.append(
+                Relation(fact.subject.local_id, fact.predicate, fact.object.local_id, evidence)
+            )
     for a, b, speaker, event in relations.quotes:
         result.quotations.append(
-            Quotation(CharSpan(a, b), text[a:b], speaker.local_id, event.local_id if event is not None else None)
+            Quotation(
+                CharSpan(a, b), text[a:b], speaker.local_id, event.local_id if event is not None else None
+            )
         )

@@ -26,17 +26,37 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("dmy", re.compile(rf"\b{_DAY}\s+({_M}),?\s+(\d{{4}})\b")),
     ("mdy", re.compile(rf"\b({_M})\s+{_DAY},?\s+(\d{{4}})\b")),
     ("iso", re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")),
-    ("part_month", re.compile(rf"\b(mid|early|late|end of|beginning of|the end of)[- ]({_M})(?:\s+(\d{{4}}))?\b", re.I)),
-    ("part_year", re.compile(r"\b(?:the )?(end|beginning|start|middle|first half|second half) of (\d{4})\b", re.I)),
+    (
+        "part_month",
+        re.compile(rf"\b(mid|early|late|end of|beginning of|the end of)[- ]({_M})(?:\s+(\d{{4}}))?\b", re.I),
+    ),
+    (
+        "part_year",
+        re.compile(r"\b(?:the )?(end|beginning|start|middle|first half|second half) of (\d{4})\b", re.I),
+    ),
     ("month_year", re.compile(rf"\b({_M})\s+(\d{{4}})\b")),
     ("dm", re.compile(rf"\b{_DAY}\s+({_M})\b")),
     ("md", re.compile(rf"\b({_M})\s+{_DAY}\b(?![,:]?\s*\d)")),
     ("month", re.compile(rf"\b(?:in|by|until|since|from|of|during|before|after)\s+({_M})\b(?!\s+\d)")),
-    ("year", re.compile(r"\b(?:in|by|until|since|from|of|during|before|after|for)\s+((?:19|20)\d{2})\b(?![-/]\d)")),
-    ("relative", re.compile(r"\b(today|tomorrow|yesterday|tonight|this morning|this afternoon|this evening)\b", re.I)),
+    (
+        "year",
+        re.compile(r"\b(?:in|by|until|since|from|of|during|before|after|for)\s+((?:19|20)\d{2})\b(?![-/]\d)"),
+    ),
+    (
+        "relative",
+        re.compile(r"\b(today|tomorrow|yesterday|tonight|this morning|this afternoon|this evening)\b", re.I),
+    ),
 ]
 
-_RELATIVE = {"today": 0, "tonight": 0, "this morning": 0, "this afternoon": 0, "this evening": 0, "tomorrow": 1, "yesterday": -1}
+_RELATIVE = {
+    "today": 0,
+    "tonight": 0,
+    "this morning": 0,
+    "this afternoon": 0,
+    "this evening": 0,
+    "tomorrow": 1,
+    "yesterday": -1,
+}
 
 
 @dataclass(frozen=True)

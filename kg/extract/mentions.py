@@ -50,6 +50,8 @@ class Cluster:
         return min(m.char_start for m in self.mentions) if self.mentions else 0
 
 
-def make_ment(doc: Doc, kind: Kind, start: int, end: int, sent_of: list[int], key: str = "", rule: str = "") -> Ment:
+def make_ment(
+    doc: Doc, kind: Kind, start: int, end: int, sent_of: list[int], key: str = "", rule: str = ""
+) -> Ment:
     span: Span = doc[start:end]
     return Ment(kind, start, end, span.start_char, span.end_char, span.text, sent_of[start], key, rule)

@@ -17,14 +17,14 @@ from __future__ import annotations
 import re
 from functools import cache
 from itertools import combinations
-from typing import Any
+from typing import Any, cast
 
 import numpy
 import spacy
+from spacy.attrs import ENT_TYPE, SENT_START, TAG
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.pipeline import EntityRuler
-from spacy.attrs import ENT_TYPE, SENT_START, TAG
 from spacy.tokens import Doc, Span, Token
 from spacy.util import compile_infix_regex
 
@@ -83,7 +83,7 @@ def _write_tags(doc: Doc, bits: list[int]) -> None:
     values = numpy.array(
         [cache.setdefault(b, strings.add(flag_tag(b))) if b else 0 for b in bits], dtype="uint64"
     ).reshape(-1, 1)
-    doc.from_array([TAG], values)
+    doc.from_array([TAG], cast(Any, values))
 
 
 def norm_key(text: str) -> str:
@@ -167,7 +167,9 @@ def split_sentences(doc: Doc) -> Doc:
             start_next = True
         i += 1
     if n:
-        doc.from_array([SENT_START], numpy.array(starts, dtype="int64").astype("uint64").reshape(-1, 1))
+        doc.from_array(
+            [SENT_START], cast(Any, numpy.array(starts, dtype="int64").astype("uint64").reshape(-1, 1))
+        )
     return doc
 
 
@@ -255,9 +257,18 @@ class PostFinder:
             head = doc[start:end]
             if head.text in self.honorific_heads and end < len(doc) and flags(doc)[end] & (NAME | TITLE):
                 continue  # "Ambassador Jürg Lauber": an honorific, not a post
-            if head.text[0].islower() and head.text.lower() in self.need_context and not self._lower_ok(doc, start, end):
+            if (
+                head.text[0].islower()
+                and head.text.lower() in self.need_context
+                and not self._lower_ok(doc, start, end)
+            ):
                 continue
-            if head.text.lower() == "head" and (end < len(doc) and doc[end].lower_ == "of" and end + 1 < len(doc) and doc[end + 1].lower_ in ("state", "government", "states")):
+            if head.text.lower() == "head" and (
+                end < len(doc)
+                and doc[end].lower_ == "of"
+                and end + 1 < len(doc)
+                and doc[end + 1].lower_ in ("state", "government", "states")
+            ):
                 continue
             left = self._extend_left(doc, start)
             right = tail_end(doc, end, self.connectors, self.determiners, self.lower_nouns)
@@ -275,11 +286,14 @@ class PostFinder:
         return doc
 
     def _lower_ok(self, doc: Doc, start: int, end: int) -> bool:
-        """A lower-case head ("representative", "head") is a post only with an "of"/"for" tail or a title before."""
+        """A lower-case head ("representative", "head") is a post only with an "of"/"for" tail or a
+        title before it."""
         if end < len(doc) and doc[end].lower_ in ("of", "for", "to"):
             return True
         prev = doc[start - 1] if start > 0 else None
-        return prev is not None and (prev.ent_type_ == ORG or prev.text in ("UN", "U.N.", "Council", "Assembly"))
+        return prev is not None and (
+            prev.ent_type_ == ORG or prev.text in ("UN", "U.N.", "Council", "Assembly")
+        )
 
     def _extend_left(self, doc: Doc, start: int) -> int:
         left = start
@@ -320,7 +334,11 @@ def tail_end(
                     break  # "X and the Y": a second name, not part of this one
                 j += 1
             k = j
-            while k < n and _tail_word(doc[k], lower_nouns, k > j) and not (stop_at_post and doc[k]._.kg_post_start):
+            while (
+                k < n
+                and _tail_word(doc[k], lower_nouns, k > j)
+                and not (stop_at_post and doc[k]._.kg_post_start)
+            ):
                 if k > j and doc[k - 1].ent_type_ and doc[k].ent_iob_ != "I":
                     break  # a name ends with the gazetteer name it ends on ("... of Morocco| Hosts")
                 k += 1
@@ -343,19 +361,42 @@ def tail_end(
     return right
 
 
-_ORDINAL = re.compile(r"^(\d+(st|nd|rd|th)|[a-z]+-?(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)|"
-                      r"first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|\w+teenth|\w+tieth)$", re.I)
+_ORDINAL = re.compile(
+    r"^(\d+(st|nd|rd|th)|[a-z]+-?(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)|"
+    r"first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|\w+teenth|\w+tieth)$",
+    re.I,
+)
 
 
 _NOT_IN_NAMES = frozenset(
-    "January February March April May June July August September October November December Monday Tuesday "
-    "Wednesday Thursday Friday Saturday Sunday I".split()
+    [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+        "I",
+    ]
 )
 
 
 def _tail_word(token: Token, lower_nouns: frozenset[str], not_first: bool) -> bool:
     text = token.text
-    if token.is_space or token.is_punct and text not in ("'s", "’s") or text in _NOT_IN_NAMES:
+    if token.is_space or (token.is_punct and text not in ("'s", "’s")) or text in _NOT_IN_NAMES:
         return False
     if text[0].isupper() or token.ent_type_ in GAZETTEER_LABELS:
         return True
@@ -380,7 +421,13 @@ def _expand(element: dict[str, Any]) -> dict[str, Any]:
         return {"TAG": {"IN": tags_with(NAME)}, "OP": op, **element}
     if element.pop("STATE", False):
         return {"ENT_TYPE": STATE, "OP": "+", **element}
-    for macro, bit in (("POST_END", POST_END), ("POST_START", POST_START), ("SPEECH", SPEECH), ("HON", HON), ("TITLE", TITLE)):
+    for macro, bit in (
+        ("POST_END", POST_END),
+        ("POST_START", POST_START),
+        ("SPEECH", SPEECH),
+        ("HON", HON),
+        ("TITLE", TITLE),
+    ):
         if element.pop(macro, False):
             return {"TAG": {"IN": tags_with(bit)}, **element}
     return element
@@ -401,7 +448,8 @@ class PeopleMatcher:
         bits = flags(doc)
         starts = doc.user_data.get("kg_sent_starts", set())
         ws = [t.whitespace_ for t in doc]
-        for match_id, start, end, alignment in self.matcher(doc, with_alignments=True):
+        for match in self.matcher(doc, with_alignments=True):
+            match_id, start, _end, alignment = cast(tuple[int, int, int, list[int]], match)
             rule = doc.vocab.strings[match_id]
             elements = self.name_elements[rule]
             idx = [start + k for k, a in enumerate(alignment) if a in elements]
@@ -431,7 +479,7 @@ def make_people(nlp: Language, name: str) -> PeopleMatcher:
 
 def _tokenizer_infixes(nlp: Language) -> list[str]:
     hyphen = re.compile(r"\(\?:-\|")
-    kept = [p for p in nlp.Defaults.infixes if not hyphen.search(p)]
+    kept = [p for p in nlp.Defaults.infixes or [] if isinstance(p, str) and not hyphen.search(p)]
     return [*kept, r"(?<=[A-Za-z])(?:–|—|--|---|——|~)(?=[A-Za-z])", r"[()\[\]]"]
 
 
@@ -439,7 +487,7 @@ def _tokenizer_infixes(nlp: Language) -> list[str]:
 def get_nlp() -> Language:
     """The extraction pipeline, built once per process."""
     nlp = spacy.blank("en")
-    nlp.tokenizer.infix_finditer = compile_infix_regex(_tokenizer_infixes(nlp)).finditer
+    cast(Any, nlp.tokenizer).infix_finditer = compile_infix_regex(_tokenizer_infixes(nlp)).finditer
     nlp.add_pipe("kg_gazetteer")
     nlp.add_pipe("kg_sentences")
     nlp.add_pipe("kg_tokens")

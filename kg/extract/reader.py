@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
 from spacy.tokens import Doc, Span
 
@@ -20,7 +20,8 @@ from kg.extract import resources
 from kg.extract.dates import DateMention, find_dates
 from kg.extract.mentions import Cluster, Ment, make_ment
 from kg.extract.pipeline import ORG, PLACE, POST_START, STATE, STATE_ADJ, flags, get_nlp, norm_key, tail_end
-from kg.model import Document, Kind, PartialDate, Span as CharSpan
+from kg.model import Document, Kind
+from kg.model import Span as CharSpan
 from kg.text import find_dateline, find_full_date, normalize
 
 _PREFIX = {
@@ -81,7 +82,7 @@ class Reader:
         self.bits: list[int] = flags(self.doc)
         self.quoted: list[bool] = []
         inside = False
-        for t, text in enumerate(self.texts):
+        for text in self.texts:
             if "\n" in text:
                 inside = False
             self.quoted.append(inside)
@@ -211,7 +212,9 @@ class Reader:
             label = ent.label_
             if label in (STATE, STATE_ADJ) and self._inside_org_name(ent):
                 continue
-            kind = {STATE: Kind.STATE, STATE_ADJ: Kind.STATE, ORG: Kind.ORGANIZATION, PLACE: Kind.PLACE}[label]
+            kind = {STATE: Kind.STATE, STATE_ADJ: Kind.STATE, ORG: Kind.ORGANIZATION, PLACE: Kind.PLACE}[
+                label
+            ]
             key = ent.ent_id_
             cluster = by_key.get((kind, key))
             if cluster is None:
@@ -234,12 +237,11 @@ class Reader:
         # an organisation known by its acronym only keeps the acronym as its label
         for c in self.clusters_of(Kind.ORGANIZATION):
             surfaces = {m.text for m in c.mentions}
+            acronyms = cast(list[str], c.attrs.get("acronyms", []))
             if c.label not in surfaces:
                 longest = max(surfaces, key=len)
-                if longest not in c.attrs.get("acronyms", []) and len(longest) > 6:
+                if longest in acronyms or len(longest) > 6:
                     c.label = longest
-                else:
-                    c.label = longest if longest in c.attrs.get("acronyms", []) else c.label
 
     def read_generic_orgs(self) -> None:
         """Organisations outside the gazetteer, from their shape: "Embassy of the Kingdom of Norway",
@@ -254,13 +256,24 @@ class Reader:
         i = 0
         texts, ents, bits = self.texts, self.ent_types, self.bits
         while i < len(doc):
-            if ents[i] == ORG or bits[i] & POST_START or self.quoted[i] or (texts[i] not in after and texts[i] not in first_words):
+            if (
+                ents[i] == ORG
+                or bits[i] & POST_START
+                or self.quoted[i]
+                or (texts[i] not in after and texts[i] not in first_words)
+            ):
                 i += 1
                 continue
             tok = doc[i]
             words = next((w for w in before if self.texts[i : i + len(w)] == w), None)
             if words is not None:
-                end = tail_end(doc, i + len(words), frozenset({"of", "for", "and", "in", "on"}), frozenset({"the"}), frozenset())
+                end = tail_end(
+                    doc,
+                    i + len(words),
+                    frozenset({"of", "for", "and", "in", "on"}),
+                    frozenset({"the"}),
+                    frozenset(),
+                )
                 if end > i + len(words):
                     found.append((i, end))
                     i = end
@@ -269,12 +282,22 @@ class Reader:
                 left = i
                 while left > 0:
                     p = doc[left - 1]
-                    if p.text[:1].isupper() and p.is_alpha and p.ent_type_ not in (ORG,) and p.text not in ("The", "A", "An", "This") and not p._.kg_post_end:
+                    if (
+                        p.text[:1].isupper()
+                        and p.is_alpha
+                        and p.ent_type_ not in (ORG,)
+                        and p.text not in ("The", "A", "An", "This")
+                        and not p._.kg_post_end
+                    ):
                         left -= 1
                         continue
                     break
-                if left < i and not (i - left == 1 and tok.text in not_alone and (doc[left].i in self.starts)):
-                    end = tail_end(doc, i + 1, frozenset({"of", "for", "on"}), frozenset({"the"}), frozenset())
+                if left < i and not (
+                    i - left == 1 and tok.text in not_alone and (doc[left].i in self.starts)
+                ):
+                    end = tail_end(
+                        doc, i + 1, frozenset({"of", "for", "on"}), frozenset({"the"}), frozenset()
+                    )
                     found.append((left, end))
                     i = end
                     continue
@@ -306,9 +329,18 @@ class Reader:
     def prune_places(self) -> None:
         """A place named inside a document's or an organisation's name ("New York Declaration") is not a
         mention of the place."""
-        inner = [(m.start, m.end) for c in self.clusters if c.kind in (Kind.DOCUMENT, Kind.ORGANIZATION) for m in c.mentions]
+        inner = [
+            (m.start, m.end)
+            for c in self.clusters
+            if c.kind in (Kind.DOCUMENT, Kind.ORGANIZATION)
+            for m in c.mentions
+        ]
         for c in self.clusters_of(Kind.PLACE):
-            c.mentions = [m for m in c.mentions if not any(s <= m.start and m.end <= e and (s, e) != (m.start, m.end) for s, e in inner)]
+            c.mentions = [
+                m
+                for m in c.mentions
+                if not any(s <= m.start and m.end <= e and (s, e) != (m.start, m.end) for s, e in inner)
+            ]
         self.clusters = [c for c in self.clusters if c.mentions or c.kind != Kind.PLACE]
 
     def _inside_org_name(self, ent: Span) -> bool:
@@ -322,15 +354,34 @@ class Reader:
             before is not None
             and before.text[:1].isupper()
             and before.is_alpha
-            and not (before.i in self.starts)
+            and before.i not in self.starts
             and before.ent_type_ == ""
             and before.text not in ("The", "In", "Of", "And", "For")
             and not before._.kg_hon
             and not before._.kg_post_end
         )
         org_after = after is not None and after.text in {
-            "Limited", "Ltd", "Ltd.", "Inc.", "Inc", "Airways", "Airlines", "Bank", "Holdings", "Corporation", "Company",
-            "Group", "Telecom", "Times", "Post", "News", "Television", "Radio", "University", "Institute", "Foundation",
+            "Limited",
+            "Ltd",
+            "Ltd.",
+            "Inc.",
+            "Inc",
+            "Airways",
+            "Airlines",
+            "Bank",
+            "Holdings",
+            "Corporation",
+            "Company",
+            "Group",
+            "Telecom",
+            "Times",
+            "Post",
+            "News",
+            "Television",
+            "Radio",
+            "University",
+            "Institute",
+            "Foundation",
         }
         return org_after or (cap_before and after is not None and after.text[:1].isupper() and after.is_alpha)
 
@@ -353,7 +404,9 @@ class Reader:
             for m in re.finditer(rf"\b{re.escape(dateline.place)}\b", self.norm):
                 span = self.doc.char_span(m.start(), m.end())
                 if span is not None and self.cluster_at(span.start, [Kind.PLACE]) is None:
-                    place.mentions.append(self.ment(Kind.PLACE, span.start, span.end, place.key, "dateline-name"))
+                    place.mentions.append(
+                        self.ment(Kind.PLACE, span.start, span.end, place.key, "dateline-name")
+                    )
         if dateline.country_start is not None:
             found = self.cluster_at(self._token_at(dateline.country_start), [Kind.STATE])
             if found and place.kind == Kind.PLACE:
@@ -376,10 +429,12 @@ class Reader:
             candidates.append((span.start, span.end, span.label_))
         # coordination: "<person> and Firstname Lastname"
         starts = {s for s, _, _ in candidates}
-        for s, e, _ in list(candidates):
+        for _, e, _ in list(candidates):
             if e + 1 < len(doc) and doc[e].lower_ == "and" and doc[e + 1]._.kg_name and e + 1 not in starts:
                 k = e + 1
-                while k < len(doc) and doc[k]._.kg_name and not doc[k]._.kg_particle or (k < len(doc) and doc[k]._.kg_particle and k + 1 < len(doc) and doc[k + 1]._.kg_name):
+                while (k < len(doc) and doc[k]._.kg_name and not doc[k]._.kg_particle) or (
+                    k < len(doc) and doc[k]._.kg_particle and k + 1 < len(doc) and doc[k + 1]._.kg_name
+                ):
                     k += 1
                 if k - (e + 1) >= 2:
                     candidates.append((e + 1, k, "coordination"))
@@ -454,17 +509,30 @@ class Reader:
                     n = len(c.label.split())
                     c.mentions.append(self.ment(Kind.PERSON, t, t + n, rule="repeat"))
                     covered.update(range(t, t + n))
-                elif tok.text in keys and len(tok.text) > 2 and not (t + 1 < len(doc) and doc[t + 1]._.kg_name and doc[t + 1].text not in keys):
+                elif (
+                    tok.text in keys
+                    and len(tok.text) > 2
+                    and not (t + 1 < len(doc) and doc[t + 1]._.kg_name and doc[t + 1].text not in keys)
+                ):
                     if t > 0 and doc[t - 1]._.kg_name and doc[t - 1].text not in honorifics:
                         continue
                     c.mentions.append(self.ment(Kind.PERSON, t, t + 1, rule="surname"))
                     covered.add(t)
         strong = {
-            "honorific_name", "title_name", "post_name", "post_comma_name", "name_paren_state", "name_of_state",
-            "state_possessive_name", "photo_credit", "contact_line", "coordination",
+            "honorific_name",
+            "title_name",
+            "post_name",
+            "post_comma_name",
+            "name_paren_state",
+            "name_of_state",
+            "state_possessive_name",
+            "photo_credit",
+            "contact_line",
+            "coordination",
         }
         clusters = [
-            c for c in clusters
+            c
+            for c in clusters
             if not all(self.is_headline(m.sent) and m.rule not in strong for m in c.mentions)
         ]
         for c in clusters:
@@ -494,13 +562,18 @@ class Reader:
                     is_plural = True
                     break
             sent = self.sent_of[start]
-            label = self._rewrite_post_label(label, start, end, sent)
-            if label is None:
+            rewritten = self._rewrite_post_label(label, start, end, sent)
+            if rewritten is None:
                 continue
+            label = rewritten
             key = norm_key(label)
             # a bare head ("the Under-Secretary-General") refers back to a fuller post with that head
             if len(key.split()) <= 2 and " of " not in key:
-                fuller = [c for c in self.clusters_of(Kind.POST) if c.key.startswith(key + " ") or c.key.startswith("un " + key + " ")]
+                fuller = [
+                    c
+                    for c in self.clusters_of(Kind.POST)
+                    if c.key.startswith(key + " ") or c.key.startswith("un " + key + " ")
+                ]
                 if len(fuller) == 1:
                     fuller[0].mentions.append(self.ment(Kind.POST, start, end, fuller[0].key, "post-coref"))
                     continue
@@ -544,10 +617,8 @@ class Reader:
             body = self.resolve_body(prev.text, start - 1)
             if body is not None:
                 head = label[0].upper() + label[1:]
-                rest = ""
                 if " for " in head:
-                    head, rest = head.split(" for ", 1)
-                    rest = ""
+                    head, _rest = head.split(" for ", 1)
                 self.body_rewritten.add(norm_key(f"{head} of the {body.label}"))
                 return f"{head} of the {body.label}"
         # "its President" / "President of its seventy-second session"
@@ -560,7 +631,7 @@ class Reader:
         return label
 
     def resolve_body(self, word: str, token: int) -> Cluster | None:
-        """The organisation a bare "Council" / "Assembly" / "Court" refers to: the last one whose name ends so."""
+        """The organisation a bare "Council" / "Assembly" / "Court" refers to: the last one so named."""
         best: tuple[int, Cluster] | None = None
         for c in self.clusters_of(Kind.ORGANIZATION):
             name = c.label.split()
@@ -615,7 +686,10 @@ class Reader:
                 post.attrs["of"] = found[1].local_id
                 return
         head = post.key
-        if any(head.endswith(h) or head.startswith(h) or head.startswith("un " + h) for h in self.posts_rules["un_heads"]):
+        if any(
+            head.endswith(h) or head.startswith(h) or head.startswith("un " + h)
+            for h in self.posts_rules["un_heads"]
+        ):
             un = next((c for c in self.clusters_of(Kind.ORGANIZATION) if c.key == "united nations"), None)
             if un is not None:
                 post.attrs["of"] = un.local_id
@@ -657,20 +731,51 @@ class Reader:
             headline = self.is_headline(self.sent_of[i])
             while left > 0:
                 p = doc[left - 1]
-                if p.lower_ in _DETERMINERS or p.is_punct or p.is_space or p.like_num and not _ordinal(p.text):
+                if (
+                    p.lower_ in _DETERMINERS
+                    or p.is_punct
+                    or p.is_space
+                    or (p.like_num and not _ordinal(p.text))
+                ):
                     break
                 if headline and not (p.lower_ in modifiers or _ordinal(p.text)):
                     break
                 if re.match(r"^[\w]+-(day|week|month|year)$", p.lower_) or p._.kg_post_end:
                     break
-                if p.lower_ in modifiers or _ordinal(p.text) or p.ent_type_ == ORG or (p.text[0].isupper() and not (p.i in self.starts) and p.is_alpha) or re.match(r"^(post|pre)-\d{4}$", p.lower_):
+                if (
+                    p.lower_ in modifiers
+                    or _ordinal(p.text)
+                    or p.ent_type_ == ORG
+                    or (p.text[0].isupper() and p.i not in self.starts and p.is_alpha)
+                    or re.match(r"^(post|pre)-\d{4}$", p.lower_)
+                ):
                     left -= 1
                     continue
-                if p.text[0].isupper() and (p.i in self.starts) and (p.lower_ in modifiers or _ordinal(p.text) or p.lower_ not in _DETERMINERS and p.is_alpha and p.lower_ not in ("following", "during", "at", "in", "on", "speaking", "opening")):
+                if (
+                    p.text[0].isupper()
+                    and (p.i in self.starts)
+                    and (
+                        p.lower_ in modifiers
+                        or _ordinal(p.text)
+                        or (
+                            p.lower_ not in _DETERMINERS
+                            and p.is_alpha
+                            and p.lower_
+                            not in ("following", "during", "at", "in", "on", "speaking", "opening")
+                        )
+                    )
+                ):
                     left -= 1
                 break
             right = self._event_tail(i + n, connectors)
-            if right == i + n and trig in ("conference", "summit", "negotiations", "consultations", "meeting", "dialogue"):
+            if right == i + n and trig in (
+                "conference",
+                "summit",
+                "negotiations",
+                "consultations",
+                "meeting",
+                "dialogue",
+            ):
                 right = self._lower_tail(i + n)
             found.append((left, right, i, trig))
             i += n
@@ -691,7 +796,10 @@ class Reader:
 
     def _date_near(self, left: int, right: int, sent: int) -> bool:
         a, b = self.doc[left].idx, self.doc[right - 1].idx + len(self.doc[right - 1])
-        return any(d.first is not None and (0 <= d.start - b <= 40 or 0 <= a - d.end <= 40) for d in self.sentence_dates(sent))
+        return any(
+            d.first is not None and (0 <= d.start - b <= 40 or 0 <= a - d.end <= 40)
+            for d in self.sentence_dates(sent)
+        )
 
     def _event_tail(self, end: int, connectors: frozenset[str]) -> int:
         doc = self.doc
@@ -702,7 +810,18 @@ class Reader:
                 k = right + 2
                 if k < len(doc) and doc[k].lower_ in ("a", "the"):
                     k += 1
-                new = tail_end(doc, k - 1, frozenset({"a", "the"}) | connectors, frozenset(), frozenset(), allow_comma=True) if False else k
+                new = (
+                    tail_end(
+                        doc,
+                        k - 1,
+                        frozenset({"a", "the"}) | connectors,
+                        frozenset(),
+                        frozenset(),
+                        allow_comma=True,
+                    )
+                    if False
+                    else k
+                )
                 j = k
                 while j < len(doc) and doc[j].text[:1].isupper():
                     j += 1
@@ -710,7 +829,15 @@ class Reader:
                     break
                 right = tail_end(doc, j, connectors, frozenset({"the", "a"}), frozenset(), allow_comma=True)
                 continue
-            new = tail_end(doc, right, connectors - {"to"}, frozenset({"the", "a", "its"}), frozenset({"session", "meeting"}), allow_comma=True, stop_at_post=True)
+            new = tail_end(
+                doc,
+                right,
+                connectors - {"to"},
+                frozenset({"the", "a", "its"}),
+                frozenset({"session", "meeting"}),
+                allow_comma=True,
+                stop_at_post=True,
+            )
             if new == right:
                 break
             right = new
@@ -726,7 +853,12 @@ class Reader:
         span = doc[left:right]
         label = self.label_text(left, right)
         words = [w for w in span if not w.is_punct]
-        caps = [w for w in words if w.text[0].isupper() and w.ent_type_ not in (ORG,) and w.i != left or (w.i == left and w.text[0].isupper() and not (w.i in self.starts))]
+        caps = [
+            w
+            for w in words
+            if (w.text[0].isupper() and w.ent_type_ not in (ORG,) and w.i != left)
+            or (w.i == left and w.text[0].isupper() and w.i not in self.starts)
+        ]
         generic = len(words) <= len(trig.split()) or (right - left) == len(trig.split())
         sent = self.sent_of[t]
         # nested in another event's name: only a proper name of its own counts
@@ -743,14 +875,19 @@ class Reader:
             return
         place_after = self._place_after(right)
         det = doc[left - 1].lower_ if left > 0 else ""
-        fresh = det in ("last", "previous", "such", "another", "an", "a", "first", "next") or (left > 1 and doc[left - 2].lower_ in ("last", "previous"))
-        if (generic or self.is_headline(sent)) and place_after is not None and (fresh or not det or det == "such" or self._last_event(trig, t) is None):
-            if not caps or generic:
-                label = f"{self.label_text(left, right)} in {place_after.label}"
-                target = self.new_cluster(Kind.EVENT, norm_key(label), label)
-                target.trigger = trig
-                target.mentions.append(self.ment(Kind.EVENT, left, right, target.key, "event"))
-                return
+        fresh = det in ("last", "previous", "such", "another", "an", "a", "first", "next") or (
+            left > 1 and doc[left - 2].lower_ in ("last", "previous")
+        )
+        if (
+            (generic or self.is_headline(sent))
+            and place_after is not None
+            and (fresh or not det or det == "such" or self._last_event(trig, t) is None)
+        ) and (not caps or generic):
+            label = f"{self.label_text(left, right)} in {place_after.label}"
+            target = self.new_cluster(Kind.EVENT, norm_key(label), label)
+            target.trigger = trig
+            target.mentions.append(self.ment(Kind.EVENT, left, right, target.key, "event"))
+            return
         if self.is_headline(sent):
             same = [c for c in self.clusters_of(Kind.EVENT) if c.trigger == trig]
             if same:
@@ -769,7 +906,9 @@ class Reader:
                 return
             if self.in_quote(t) or caps or trig in self.event_cap_only:
                 return
-            if not (len(words) > 1 and trig in ("conference", "summit")) and not self._date_near(left, right, sent):
+            if not (len(words) > 1 and trig in ("conference", "summit")) and not self._date_near(
+                left, right, sent
+            ):
                 return
             if generic:
                 body = self.subject_org(sent, before=left)
@@ -790,7 +929,12 @@ class Reader:
                 target = c
                 break
             # "an intergovernmental conference on ..." describes the named "Intergovernmental Conference ..."
-            if not caps and c.trigger == trig and c.label[:1].isupper() and c.key.split()[0] == key.split()[0]:
+            if (
+                not caps
+                and c.trigger == trig
+                and c.label[:1].isupper()
+                and c.key.split()[0] == key.split()[0]
+            ):
                 c.mentions.append(self.ment(Kind.EVENT, left, right, c.key, "event-coref"))
                 return
         if target is None:
@@ -808,7 +952,9 @@ class Reader:
         return self.quoted[token]
 
     def _last_event(self, trig: str, before: int) -> Cluster | None:
-        return self._last_event_in({trig}, before) or self._last_event_in(_TRIGGER_FAMILY.get(trig, {trig}), before)
+        return self._last_event_in({trig}, before) or self._last_event_in(
+            _TRIGGER_FAMILY.get(trig, {trig}), before
+        )
 
     def _last_event_in(self, family: set[str], before: int) -> Cluster | None:
         best: tuple[int, Cluster] | None = None
@@ -827,7 +973,11 @@ class Reader:
         for c in self.clusters_of(kind):
             head = [m for m in c.mentions if self.is_headline(m.sent)]
             body = [m for m in c.mentions if not self.is_headline(m.sent) and m.rule in ("event", "document")]
-            if head and body and norm_key(c.label) in {norm_key(self.label_text(m.start, m.end)) for m in head}:
+            if (
+                head
+                and body
+                and norm_key(c.label) in {norm_key(self.label_text(m.start, m.end)) for m in head}
+            ):
                 best = max(body, key=lambda m: m.end - m.start)
                 label = re.sub(r"^(its|the|a|an)\s+", "", self.label_text(best.start, best.end), flags=re.I)
                 if len(label.split()) >= 2:
@@ -841,14 +991,17 @@ class Reader:
             self.clusters.remove(drop)
 
     def _merge_parts(self) -> None:
-        """"the opening session of the X Meeting on ...": a part of a named event is that event."""
+        """ "the opening session of the X Meeting on ...": a part of a named event is that event."""
         for c in list(self.clusters_of(Kind.EVENT)):
             if c.trigger not in ("session", "segment", "phase") or " of " not in c.key:
                 continue
             for m in c.mentions:
                 inner = [
-                    (m2, c2) for c2 in self.clusters_of(Kind.EVENT) if c2 is not c
-                    for m2 in c2.mentions if m.start < m2.start and m2.end <= m.end
+                    (m2, c2)
+                    for c2 in self.clusters_of(Kind.EVENT)
+                    if c2 is not c
+                    for m2 in c2.mentions
+                    if m.start < m2.start and m2.end <= m.end
                 ]
                 if inner and any(t.text[0].isupper() for t in self.doc[inner[0][0].start : inner[0][0].end]):
                     self._merge_into(inner[0][1], c)
@@ -859,18 +1012,28 @@ class Reader:
         events = self.clusters_of(Kind.EVENT)
         for a in events:
             for b in events:
-                if a is b or a.trigger != "session" or b.trigger != "meeting" or not a.mentions or not b.mentions:
+                if (
+                    a is b
+                    or a.trigger != "session"
+                    or b.trigger != "meeting"
+                    or not a.mentions
+                    or not b.mentions
+                ):
                     continue
                 ma, mb = a.mentions[0], b.mentions[0]
                 between = self.doc[ma.end : mb.start]
-                if 0 < mb.start - ma.end <= 3 and all(t.is_punct or t.is_space for t in between) and "\n" in between.text:
+                if (
+                    0 < mb.start - ma.end <= 3
+                    and all(t.is_punct or t.is_space for t in between)
+                    and "\n" in between.text
+                ):
                     b.label = f"{b.label} of the {a.label}"
                     b.key = norm_key(b.label)
                     self.clusters.remove(a)
                     return
 
     def _org_first_labels(self) -> None:
-        """"71st UNGA session" -> "71st session of the General Assembly"."""
+        """ "71st UNGA session" -> "71st session of the General Assembly"."""
         for c in self.clusters_of(Kind.EVENT):
             m = c.mentions[0] if c.mentions else None
             if m is None:
@@ -880,7 +1043,11 @@ class Reader:
             if trig_i is None or trig_i == 0:
                 continue
             org_toks = [i for i in range(trig_i) if toks[i].ent_type_ == ORG]
-            if org_toks and all(_ordinal(toks[i].text) or toks[i].ent_type_ == ORG for i in range(trig_i)) and org_toks[-1] == trig_i - 1:
+            if (
+                org_toks
+                and all(_ordinal(toks[i].text) or toks[i].ent_type_ == ORG for i in range(trig_i))
+                and org_toks[-1] == trig_i - 1
+            ):
                 org = self.cluster_at(toks[org_toks[0]].i, [Kind.ORGANIZATION])
                 if org is None:
                     continue
@@ -891,7 +1058,7 @@ class Reader:
                 c.label, c.key = label, norm_key(label)
 
     def _merge_aliases(self) -> None:
-        """"X, also called Y" / "X, known as Y": one event (and one document)."""
+        """ "X, also called Y" / "X, known as Y": one event (and one document)."""
         for m in re.finditer(r",?\s+(?:also called|also known as|known as|or)\s+(?:the\s+)?", self.norm):
             before = self.cluster_at(self._token_at(max(m.start() - 1, 0)), [Kind.EVENT, Kind.DOCUMENT])
             after = self.cluster_at(self._token_at(m.end()), [Kind.EVENT, Kind.DOCUMENT])
@@ -940,11 +1107,24 @@ class Reader:
                     continue
                 if p.is_punct or p.is_space or p.lower_ in _DETERMINERS:
                     break
-                if (p.text[0].isupper() and p.is_alpha and not ((p.i in self.starts) and p.text in ("The", "This", "A"))) or p.ent_type_ in (ORG, PLACE, STATE, STATE_ADJ) or re.match(r"^(post|pre)-\d{4}$|^\d{4}$", p.lower_) or p.lower_ in ("draft", "final", "global", "elements", "political", "outcome") or p._.kg_post_end or (p.text[0].isupper() and p._.kg_post_start):
+                if (
+                    (
+                        p.text[0].isupper()
+                        and p.is_alpha
+                        and not ((p.i in self.starts) and p.text in ("The", "This", "A"))
+                    )
+                    or p.ent_type_ in (ORG, PLACE, STATE, STATE_ADJ)
+                    or re.match(r"^(post|pre)-\d{4}$|^\d{4}$", p.lower_)
+                    or p.lower_ in ("draft", "final", "global", "elements", "political", "outcome")
+                    or p._.kg_post_end
+                    or (p.text[0].isupper() and p._.kg_post_start)
+                ):
                     left -= 1
                     continue
                 break
-            right = tail_end(doc, i + n, connectors - {"to"}, frozenset({"the", "a"}), frozenset(), allow_comma=True)
+            right = tail_end(
+                doc, i + n, connectors - {"to"}, frozenset({"the", "a"}), frozenset(), allow_comma=True
+            )
             if right == i + n and not capital and trig in lower_tail:
                 right = self._lower_tail(i + n)
             has_name = left < i or right > i + n
@@ -966,7 +1146,24 @@ class Reader:
         k = end + 1
         if k < len(doc) and doc[k].lower_ in ("the", "a"):
             k += 1
-        stop = {"at", "in", "to", "by", "with", "that", "which", "was", "is", "will", "were", "are", "be", "under", "from", "as"}
+        stop = {
+            "at",
+            "in",
+            "to",
+            "by",
+            "with",
+            "that",
+            "which",
+            "was",
+            "is",
+            "will",
+            "were",
+            "are",
+            "be",
+            "under",
+            "from",
+            "as",
+        }
         last = end
         count = 0
         while k < len(doc) and count < 8:
@@ -997,7 +1194,9 @@ class Reader:
         target = None
         for c in self.clusters_of(Kind.DOCUMENT):
             ck = c.key.split()
-            if c.key == key or (c.trigger == trig and (_is_subsequence(words, ck) or _is_subsequence(ck, words))):
+            if c.key == key or (
+                c.trigger == trig and (_is_subsequence(words, ck) or _is_subsequence(ck, words))
+            ):
                 target = c
                 break
         if target is None:
@@ -1027,7 +1226,9 @@ class Reader:
                 if m.start() < header_end and line == m.group(0).strip():
                     continue  # the release's own symbol
                 start, end = m.start(), m.end()
-                pre = re.search(r"(Press Release|document|Document)\s+$", self.norm[max(0, start - 20) : start])
+                pre = re.search(
+                    r"(Press Release|document|Document)\s+$", self.norm[max(0, start - 20) : start]
+                )
                 if pre and pre.group(1).startswith("Press"):
                     start -= len(pre.group(0))
                 span = self.doc.char_span(start, end, alignment_mode="expand")
@@ -1058,8 +1259,27 @@ def _gazetteer_by_key() -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]
 
 
 _MONTH_WORDS = frozenset(
-    "January February March April May June July August September October November December Monday Tuesday "
-    "Wednesday Thursday Friday Saturday Sunday".split()
+    [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+    ]
 )
 _TRIGGER_FAMILY = {
     "meeting": {"meeting", "session", "meetings"},
@@ -1088,14 +1308,16 @@ def _is_subsequence(short: list[str], long: list[str]) -> bool:
 
 
 def _east_asian(tokens: list[str]) -> bool:
-    """"Ban Ki-moon", "Choi Young-jin": the family name comes first."""
+    """ "Ban Ki-moon", "Choi Young-jin": the family name comes first."""
     return bool(re.match(r"^[A-Z][a-z]+-[a-z]+$", tokens[-1]))
 
 
 def _shares_name(a: str, b: str) -> bool:
     wa, wb = a.split(), b.split()
     short, long = (wa, wb) if len(wa) <= len(wb) else (wb, wa)
-    content = [w for w in short if w not in ("the", "of", "on", "for", "a", "to", "and", "un", "united", "nations")]
+    content = [
+        w for w in short if w not in ("the", "of", "on", "for", "a", "to", "and", "un", "united", "nations")
+    ]
     return len(content) >= 2 and all(w in long for w in content)
 
 

@@ -39,7 +39,9 @@ class Relations:
 
     # ---------------------------------------------------------------- coreference
 
-    def person_before(self, token: int, gender: str | None = None, exclude: set[str] | None = None) -> Cluster | None:
+    def person_before(
+        self, token: int, gender: str | None = None, exclude: set[str] | None = None
+    ) -> Cluster | None:
         """The most recent person mentioned before ``token`` (compatible gender when known)."""
         best: tuple[int, Cluster] | None = None
         for c in self.r.clusters_of(Kind.PERSON):
@@ -111,7 +113,13 @@ class Relations:
             # NAME, [lowercase words] [State's] POST  /  NAME (State), POST
             if not holders:
                 k = span.start - 1
-                if k >= s.start and doc[k].text in ("Council", "Assembly", "Court", "Conference", "Committee"):
+                if k >= s.start and doc[k].text in (
+                    "Council",
+                    "Assembly",
+                    "Court",
+                    "Conference",
+                    "Committee",
+                ):
                     k -= 1
                 while k >= s.start and (doc[k].ent_type_ == STATE or doc[k].text in ("'s", "’s")):
                     k -= 1
@@ -131,10 +139,40 @@ class Relations:
             # "... as / become / serve as [the] POST": the nearest person before, or all of them for a plural
             if not holders:
                 k = span.start - 1
-                while k >= s.start and doc[k].lower_ in ("the", "a", "its", "his", "her", "their", "new", "next", "former", "outgoing", "current", "then", "incoming", "acting"):
+                while k >= s.start and doc[k].lower_ in (
+                    "the",
+                    "a",
+                    "its",
+                    "his",
+                    "her",
+                    "their",
+                    "new",
+                    "next",
+                    "former",
+                    "outgoing",
+                    "current",
+                    "then",
+                    "incoming",
+                    "acting",
+                ):
                     k -= 1
-                if k >= s.start and doc[k].lower_ in ("as", "become", "becoming", "becomes", "named", "appointed", "been", "was", "is", "remains"):
-                    people = [(t, c) for t, c in self.people_in(s.start, k) if not (t > 0 and doc[t - 1].lower_ in succeed)]
+                if k >= s.start and doc[k].lower_ in (
+                    "as",
+                    "become",
+                    "becoming",
+                    "becomes",
+                    "named",
+                    "appointed",
+                    "been",
+                    "was",
+                    "is",
+                    "remains",
+                ):
+                    people = [
+                        (t, c)
+                        for t, c in self.people_in(s.start, k)
+                        if not (t > 0 and doc[t - 1].lower_ in succeed)
+                    ]
                     if plural:
                         holders.extend(c for _, c in people)
                     elif people:
@@ -142,9 +180,9 @@ class Relations:
                     else:
                         pron = [t for t in range(s.start, k) if doc[t].lower_ in self.pronoun_gender]
                         if pron:
-                            c = self.person_at(pron[0])
-                            if c is not None:
-                                holders.append(c)
+                            subject = self.person_at(pron[0])
+                            if subject is not None:
+                                holders.append(subject)
                     # "X will replace Y as POST" / "X ... as POST, replacing Y": Y held it too
                     for t, c in self.people_in(s.start, s.end):
                         if t > 0 and doc[t - 1].lower_ in succeed and c not in holders:
@@ -162,7 +200,7 @@ class Relations:
                     post.attrs.setdefault("plural", True)
 
     def listed_after(self, sent: int) -> list[Cluster]:
-        """People who open the sentences right after ``sent`` ("Ann Lee (Peru) and Bo Kim (Chad) will ...")."""
+        """People who open the sentences right after ``sent`` ("Ann Lee (Peru) and Bo Kim (Chad) ...")."""
         r = self.r
         out: list[Cluster] = []
         if r.is_headline(sent):
@@ -206,7 +244,7 @@ class Relations:
         r = self.r
         rep_heads = [h.lower() for h in r.posts_rules["representative_heads"]]
         chair_heads = [h.lower() for h in r.posts_rules["chair_heads"]]
-        for key, fact in list(r.facts.items()):
+        for _key, fact in list(r.facts.items()):
             if fact.predicate != "holds":
                 continue
             post = fact.object
@@ -216,9 +254,15 @@ class Relations:
             bare = re.sub(r"^(deputy |former |acting |un |united nations )+", "", label)
             if any(bare.startswith(h) for h in rep_heads) and state is not None:
                 r.add_fact(fact.subject, "representativeOf", state, fact.sentences)
-            if label.split()[0] in chair_heads and any(w in label for w in ("council", "assembly", "committee")):
+            if label.split()[0] in chair_heads and any(
+                w in label for w in ("council", "assembly", "committee")
+            ):
                 for k2, f2 in list(r.facts.items()):
-                    if f2.subject is fact.subject and f2.predicate == "nationality" and k2 in self.paren_nationality:
+                    if (
+                        f2.subject is fact.subject
+                        and f2.predicate == "nationality"
+                        and k2 in self.paren_nationality
+                    ):
                         r.add_fact(fact.subject, "representativeOf", f2.object, f2.sentences)
                         del r.facts[k2]
             # "President of this Conference" -> chairs the conference
@@ -226,7 +270,14 @@ class Relations:
                 for m in post.mentions:
                     for t in range(m.start, m.end):
                         ev = r.cluster_at(t, [Kind.EVENT])
-                        if ev and ev[1].trigger in ("conference", "summit", "meeting", "ceremony", "forum", "dialogue"):
+                        if ev and ev[1].trigger in (
+                            "conference",
+                            "summit",
+                            "meeting",
+                            "ceremony",
+                            "forum",
+                            "dialogue",
+                        ):
                             r.add_fact(fact.subject, "chairs", ev[1], fact.sentences)
                             break
 
@@ -236,15 +287,29 @@ class Relations:
         text = " ".join(lowers)
         events = [(m, c) for m, c in r.mentions_in(i, [Kind.EVENT]) if not r.in_quote(m.start)]
         documents = r.mentions_in(i, [Kind.DOCUMENT])
-        orgs = r.mentions_in(i, [Kind.ORGANIZATION])
+        r.mentions_in(i, [Kind.ORGANIZATION])
         succeed = frozenset(_words(self.rules, "succeed_after"))
         # elects
         for k, w in enumerate(lowers):
             if w in self.rules["elect"]:
                 t = start + k
                 body = r.subject_org(i, before=t)
-                elected = [c for tt, c in self.people_in(t + 1, end) if not (tt > 0 and doc[tt - 1].lower_ in succeed)]
-                passive = k > 0 and lowers[k - 1] in ("was", "were", "been", "be", "is", "are", "being", "considered", "re")
+                elected = [
+                    c
+                    for tt, c in self.people_in(t + 1, end)
+                    if not (tt > 0 and doc[tt - 1].lower_ in succeed)
+                ]
+                passive = k > 0 and lowers[k - 1] in (
+                    "was",
+                    "were",
+                    "been",
+                    "be",
+                    "is",
+                    "are",
+                    "being",
+                    "considered",
+                    "re",
+                )
                 if passive:
                     subject = [c for _, c in self.people_in(start, t)]
                     if subject and self.elector is not None:
@@ -260,7 +325,9 @@ class Relations:
                 break
         # appoints
         for k, w in enumerate(lowers):
-            if w in self.rules["appoint"] and not (k > 0 and lowers[k - 1] in ("being", "been", "was", "were", "is", "be")):
+            if w in self.rules["appoint"] and not (
+                k > 0 and lowers[k - 1] in ("being", "been", "was", "were", "is", "be")
+            ):
                 t = start + k
                 before = [c for _, c in self.people_in(start, t)]
                 appointer = before[0] if before else None
@@ -272,7 +339,7 @@ class Relations:
                     continue
                 self.appointer = appointer
                 for tt, c in self.people_in(t + 1, end):
-                    if tt > 0 and doc[tt - 1].lower_ in succeed or c is appointer:
+                    if (tt > 0 and doc[tt - 1].lower_ in succeed) or c is appointer:
                         continue
                     r.add_fact(appointer, "appoints", c, i)
                     break
@@ -292,7 +359,9 @@ class Relations:
                 if not after:
                     continue
                 pred = after[0][1]
-                subject = [c for _, c in self.people_in(start, t) if c is not self.appointer and c is not pred]
+                subject = [
+                    c for _, c in self.people_in(start, t) if c is not self.appointer and c is not pred
+                ]
                 if not subject:
                     pron = [tt for tt in range(start, t) if doc[tt].lower_ in ("he", "she")]
                     subj = self.person_at(pron[0]) if pron else None
@@ -309,27 +378,37 @@ class Relations:
                 r.add_fact(subj, "succeeds", after[0][1], i)
         # chairs: "co-chaired by A and B"
         for phrase in _words(self.rules, "chair_by"):
-            m = re.search(rf"\b{re.escape(phrase)}\b", text)
-            if m:
-                k = len(text[: m.start()].split())
+            by = re.search(rf"\b{re.escape(phrase)}\b", text)
+            if by:
+                k = len(text[: by.start()].split())
                 target = events[0][1] if events else self.main_event()
-                role = {"co-facilitated": "co-facilitator", "facilitated": "facilitator", "co-chaired": "co-chair", "chaired": "chair"}.get(phrase.split()[0])
+                role = {
+                    "co-facilitated": "co-facilitator",
+                    "facilitated": "facilitator",
+                    "co-chaired": "co-chair",
+                    "chaired": "chair",
+                }.get(phrase.split()[0])
                 for _, c in self.people_in(start + k, end):
                     r.add_fact(c, "chairs", target, i)
                     has_chair_post = any(
-                        f.subject is c and f.predicate == "holds" and i in f.sentences and f.object.key.split()[0] in ("co-facilitator", "facilitator", "co-chair", "chair")
+                        f.subject is c
+                        and f.predicate == "holds"
+                        and i in f.sentences
+                        and f.object.key.split()[0] in ("co-facilitator", "facilitator", "co-chair", "chair")
                         for f in r.facts.values()
                     )
                     if role and events and not has_chair_post:
                         ev_text = re.sub(r"^(the|a|an)\s+", "", events[0][0].text, flags=re.I)
                         label = f"{role} of the {ev_text}"
                         post = r.post_cluster(label)
-                        post.mentions.append(r.ment(Kind.POST, start + k, start + k + 1, post.key, "chair-by"))
+                        post.mentions.append(
+                            r.ment(Kind.POST, start + k, start + k + 1, post.key, "chair-by")
+                        )
                         r.add_fact(c, "holds", post, i)
         # participatesIn: "in the presence of X"
-        m = re.search(r"\bin the presence of\b", text)
-        if m and events:
-            k = len(text[: m.start()].split())
+        presence = re.search(r"\bin the presence of\b", text)
+        if presence and events:
+            k = len(text[: presence.start()].split())
             for _, c in self.people_in(start + k, end):
                 r.add_fact(c, "participatesIn", events[0][1], i)
         # adopts
@@ -352,14 +431,16 @@ class Relations:
                     near = [(abs(m.start - t), c) for m, c in meetings if abs(m.start - t) <= 20]
                     docs = [(abs(m.start - t), c) for m, c in documents if c.trigger != "symbol"]
                     if near and docs:
-                        r.add_fact(min(near, key=lambda x: x[0])[1], "adopts", min(docs, key=lambda x: x[0])[1], i)
+                        r.add_fact(
+                            min(near, key=lambda x: x[0])[1], "adopts", min(docs, key=lambda x: x[0])[1], i
+                        )
         # headline style "A and B Chair Ceremony in Washington"
         for k, w in enumerate(lowers):
             if w in ("chair", "chairs", "co-chair", "co-chairs", "chaired") and k > 0:
                 t = start + k
-                before = self.r.cluster_at(t - 1, _PERSON)
+                chair = self.r.cluster_at(t - 1, _PERSON)
                 ev = self.r.cluster_at(t + 1, [Kind.EVENT]) if t + 1 < end else None
-                if before and ev:
+                if chair and ev:
                     for _, c in self.people_in(start, t):
                         r.add_fact(c, "chairs", ev[1], i)
         # events named "X to adopt a Y" adopt Y
@@ -383,7 +464,16 @@ class Relations:
                     return c
         body = [c for c in events if not all(self.r.is_headline(m.sent) for m in c.mentions)]
         for c in sorted(body, key=lambda c: c.first()):
-            if c.trigger in ("meeting", "session", "conference", "summit", "election", "ceremony", "forum", "dialogue"):
+            if c.trigger in (
+                "meeting",
+                "session",
+                "conference",
+                "summit",
+                "election",
+                "ceremony",
+                "forum",
+                "dialogue",
+            ):
                 return c
         return None
 
@@ -426,14 +516,24 @@ class Relations:
                 if "location" not in ev.attrs:
                     best = None
                     for pm, pc in r.mentions_in(m.sent, [Kind.PLACE, Kind.STATE]):
-                        if pm.start > 0 and doc[pm.start - 1].lower_ in ("in", "at") and not self.inside_other(pm.char_start, [Kind.POST, Kind.ORGANIZATION, Kind.EVENT, Kind.DOCUMENT]):
+                        if (
+                            pm.start > 0
+                            and doc[pm.start - 1].lower_ in ("in", "at")
+                            and not self.inside_other(
+                                pm.char_start, [Kind.POST, Kind.ORGANIZATION, Kind.EVENT, Kind.DOCUMENT]
+                            )
+                        ):
                             dist = _dist(m.char_start, m.char_end, pm.char_start, pm.char_end)
                             if dist < 120 and (best is None or dist < best[0]):
                                 best = (dist, pc)
                     if best is not None:
                         for pm, pc in r.mentions_in(m.sent, [Kind.PLACE]):
                             if pc is best[1]:
-                                after = r.cluster_at(pm.end + 1, [Kind.PLACE]) if pm.end + 1 < len(doc) and doc[pm.end].lower_ == "in" else None
+                                after = (
+                                    r.cluster_at(pm.end + 1, [Kind.PLACE])
+                                    if pm.end + 1 < len(doc) and doc[pm.end].lower_ == "in"
+                                    else None
+                                )
                                 if after:
                                     best = (best[0], after[1])
                                 break
@@ -471,11 +571,29 @@ class Relations:
     def cue_before(self, char: int, floor: int) -> str:
         words = re.findall(r"[a-z]+", self.r.norm[max(floor, char - 30) : char].lower())
         for w in reversed(words):
-            if w in ("on", "in", "the", "of", "by", "and", "at", "be", "to", "is", "are", "will", "expected", "held", "was", "were", "which"):
+            if w in (
+                "on",
+                "in",
+                "the",
+                "of",
+                "by",
+                "and",
+                "at",
+                "be",
+                "to",
+                "is",
+                "are",
+                "will",
+                "expected",
+                "held",
+                "was",
+                "were",
+                "which",
+            ):
                 if w == "to":
                     return "to"
                 continue
-            return w
+            return str(w)
         return ""
 
     # ---------------------------------------------------------------- quotations and speakers
@@ -483,7 +601,7 @@ class Relations:
     def quotes_and_speakers(self) -> None:
         r, doc = self.r, self.doc
         norm = r.norm
-        self.quotes: list[tuple[int, int, Cluster, Cluster | None]] = []
+        self.quotes = []
         spans = [(m.start(), m.end()) for m in re.finditer(r'"[^"\n]{2,}?"', norm)]
         speaker_of_sent: dict[int, Cluster] = {}
         # speakers of sentences: a person (or pronoun) next to a speech verb
@@ -534,7 +652,15 @@ class Relations:
             if event is not None:
                 r.add_fact(speaker, "speaksAt", event, i)
             for _, d in r.mentions_in(i, [Kind.DOCUMENT]):
-                if d.trigger in ("report", "declaration", "symbol", "resolution", "statute", "charter", "convention") or d.key.startswith("universal"):
+                if d.trigger in (
+                    "report",
+                    "declaration",
+                    "symbol",
+                    "resolution",
+                    "statute",
+                    "charter",
+                    "convention",
+                ) or d.key.startswith("universal"):
                     r.add_fact(speaker, "mentions", d, i)
 
     # ---------------------------------------------------------------- posts nobody holds
@@ -549,7 +675,11 @@ class Relations:
         plural_spans: dict[str, list[bool]] = {}
         for _, post, plural in r.post_spans:
             plural_spans.setdefault(post.local_id, []).append(plural)
-        chosen = [f.object for f in sorted(r.facts.values(), key=lambda f: min(f.sentences)) if f.predicate in ("elects", "appoints") and f.object.kind == Kind.PERSON]
+        chosen = [
+            f.object
+            for f in sorted(r.facts.values(), key=lambda f: min(f.sentences))
+            if f.predicate in ("elects", "appoints") and f.object.kind == Kind.PERSON
+        ]
         for post in list(r.clusters_of(Kind.POST)):
             holders = [f for f in r.facts.values() if f.predicate == "holds" and f.object is post]
             if holders:
@@ -567,7 +697,11 @@ class Relations:
             if post.key in r.body_rewritten:
                 self.remove(post)
                 continue
-            if not re.search(r" (of|for|to|in|on|at) ", bare) and bare not in always and post.key not in always:
+            if (
+                not re.search(r" (of|for|to|in|on|at) ", bare)
+                and bare not in always
+                and post.key not in always
+            ):
                 self.remove(post)
         by_person: dict[str, list[Cluster]] = {}
         for f in r.facts.values():
@@ -577,7 +711,9 @@ class Relations:
             for a in posts:
                 ca = _content_words(a.label)
                 for b in posts:
-                    if a is not b and ca < _content_words(b.label) or (a is not b and ca == _content_words(b.label) and len(a.label) < len(b.label)):
+                    if (a is not b and ca < _content_words(b.label)) or (
+                        a is not b and ca == _content_words(b.label) and len(a.label) < len(b.label)
+                    ):
                         r.facts.pop((pid, "holds", a.local_id), None)
                         if not any(f.object is a and f.predicate == "holds" for f in r.facts.values()):
                             self.remove(a)
@@ -607,9 +743,9 @@ class Relations:
             place = self.place_cluster(place_names[name]["name"], m.start(1), m.end(1))
             t = r._token_at(m.end())
             for k in range(t, min(t + 4, len(doc))):
-                org = r.cluster_at(k, [Kind.ORGANIZATION])
-                if org:
-                    r.add_fact(org[1], "locatedIn", place, r.sent_of[k])
+                based = r.cluster_at(k, [Kind.ORGANIZATION])
+                if based:
+                    r.add_fact(based[1], "locatedIn", place, r.sent_of[k])
                     break
         # "UN Office in Geneva": an organisation named after its seat
         for org in r.clusters_of(Kind.ORGANIZATION):
@@ -617,8 +753,8 @@ class Relations:
                 g = re.search(r"\b(?:in|at) ([A-Z][\w' ]+)$", mm.text)
                 if g and g.group(1) in place_names:
                     start = mm.char_start + g.start(1)
-                    place = self.place_cluster(place_names[g.group(1)]["name"], start, start + len(g.group(1)))
-                    r.add_fact(org, "locatedIn", place, mm.sent)
+                    seat = self.place_cluster(place_names[g.group(1)]["name"], start, start + len(g.group(1)))
+                    r.add_fact(org, "locatedIn", seat, mm.sent)
         # "Place, State" -> locatedIn
         for c in r.clusters_of(Kind.PLACE):
             for mm in c.mentions:
@@ -628,16 +764,18 @@ class Relations:
                         c.attrs.setdefault("country", st[1].local_id)
                         r.add_fact(c, "locatedIn", st[1], mm.sent)
         # "<State>, where the ... <ORG> is based"
-        for m in re.finditer(r"\b, where (?:the )?[^.;]{0,80}? is (?:based|located|headquartered|deployed)", r.norm):
+        for m in re.finditer(
+            r"\b, where (?:the )?[^.;]{0,80}? is (?:based|located|headquartered|deployed)", r.norm
+        ):
             t = r._token_at(m.start())
-            place = r.cluster_at(t - 1, [Kind.STATE, Kind.PLACE])
+            where = r.cluster_at(t - 1, [Kind.STATE, Kind.PLACE])
             last = None
             for k in range(t, r._token_at(m.end() - 1)):
-                org = r.cluster_at(k, [Kind.ORGANIZATION])
-                if org:
-                    last = org
-            if last and place:
-                r.add_fact(last[1], "locatedIn", place[1], last[0].sent)
+                found = r.cluster_at(k, [Kind.ORGANIZATION])
+                if found:
+                    last = found
+            if last and where:
+                r.add_fact(last[1], "locatedIn", where[1], last[0].sent)
         del places
 
     def place_cluster(self, name: str, start: int, end: int) -> Cluster:
@@ -651,17 +789,35 @@ class Relations:
         span = self.doc.char_span(start, end, alignment_mode="expand")
         if span is not None:
             sent = r.sent_of[span.start]
-            c.mentions.append(Ment(Kind.PLACE, span.start, span.end, start, end, r.norm[start:end], sent, key, "place-in-name"))
+            c.mentions.append(
+                Ment(
+                    Kind.PLACE,
+                    span.start,
+                    span.end,
+                    start,
+                    end,
+                    r.norm[start:end],
+                    sent,
+                    key,
+                    "place-in-name",
+                )
+            )
         return c
 
 
-_MEETINGS = frozenset({"meeting", "session", "conference", "summit", "assembly meeting", "congress", "forum", "segment"})
+_MEETINGS = frozenset(
+    {"meeting", "session", "conference", "summit", "assembly meeting", "congress", "forum", "segment"}
+)
 _NUM = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "2": 2, "3": 3, "4": 4, "5": 5}
 
 
 def _content_words(label: str) -> frozenset[str]:
     words = re.sub(r"[-,']", " ", label.lower()).split()
-    return frozenset(w for w in words if w not in ("the", "of", "for", "to", "a", "and", "in", "on", "its", "s", "un", "united", "nations"))
+    return frozenset(
+        w
+        for w in words
+        if w not in ("the", "of", "for", "to", "a", "and", "in", "on", "its", "s", "un", "united", "nations")
+    )
 
 
 def _order(d: PartialDate) -> tuple[int, int, int]:

@@ -30,7 +30,8 @@ def test_only_headers() -> None:
 
 
 def test_mixed_scripts_and_symbols() -> None:
-    text = "Ms. Ana Ruiz said \u00ab\u0645\u0631\u062d\u0628\u0627\u00bb \u4f60\u597d \U0001f600 in Geneva \u2014 \u0414\u0430.\n"
+    arabic, chinese = "\u0645\u0631\u062d\u0628\u0627", "\u4f60\u597d"
+    text = f"Ms. Ana Ruiz said \u00ab{arabic}\u00bb {chinese} \U0001f600 in Geneva \u2014 \u0414\u0430.\n"
     x = read(text)
     assert any(e.label == "Ana Ruiz" for e in x.entities)
     for e in x.entities:

@@ -32,7 +32,11 @@ def _facts(extraction):
 def test_people_found_by_context_not_by_name_lists() -> None:
     x = read(RELEASE)
     assert _labels(x, Kind.PERSON) == {
-        "Ingrid Solberg-Vik", "Tomas Halvorsen", "Maria Delgado", "Pedro Alves", "Lina Haddad"
+        "Ingrid Solberg-Vik",
+        "Tomas Halvorsen",
+        "Maria Delgado",
+        "Pedro Alves",
+        "Lina Haddad",
     }
 
 
@@ -61,7 +65,11 @@ def test_quotation_speaker_and_pronoun() -> None:
 
 def test_posts_holders_representation_and_chairs() -> None:
     facts = _facts(read(RELEASE))
-    assert ("Ingrid Solberg-Vik", "holds", "Permanent Representative of Norway to the United Nations") in facts
+    assert (
+        "Ingrid Solberg-Vik",
+        "holds",
+        "Permanent Representative of Norway to the United Nations",
+    ) in facts
     assert ("Ingrid Solberg-Vik", "representativeOf", "Norway") in facts
     assert ("Tomas Halvorsen", "representativeOf", "Iceland") in facts
     assert ("Ingrid Solberg-Vik", "chairs", "Regional Forum on Water Security") in facts
@@ -71,7 +79,9 @@ def test_posts_holders_representation_and_chairs() -> None:
 
 def test_event_dates_and_place_from_the_dateline() -> None:
     x = read(RELEASE)
-    forum = next(e for e in x.entities if e.kind == Kind.EVENT and e.label == "Regional Forum on Water Security")
+    forum = next(
+        e for e in x.entities if e.kind == Kind.EVENT and e.label == "Regional Forum on Water Security"
+    )
     assert forum.attrs["end"].iso() == "2019-11-13"
     assert forum.attrs["start"].iso() == "2019-11-12"
     place = x.entity(str(forum.attrs["location"]))
@@ -83,7 +93,10 @@ def test_state_keys_are_iso3_and_orgs_are_canonical() -> None:
     x = read("The Republic of Korea and IOM [International Office of Migration] signed it with UNHCR.")
     assert {e.key for e in x.entities if e.kind == Kind.STATE} == {"KOR"}
     orgs = {e.key for e in x.entities if e.kind == Kind.ORGANIZATION}
-    assert orgs == {"international organization for migration", "office of the united nations high commissioner for refugees"}
+    assert orgs == {
+        "international organization for migration",
+        "office of the united nations high commissioner for refugees",
+    }
 
 
 def test_judges_listed_with_their_states() -> None:

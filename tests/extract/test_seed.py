@@ -22,10 +22,19 @@ def test_seed_entities_and_facts(shared_corpus: Path) -> None:
     x = extract(read_document(shared_corpus / f"{SEED_ID}.txt"))
     people = {e.label for e in x.entities if e.kind == Kind.PERSON}
     assert people == {
-        "Louise Arbour", "Miroslav Lajčák", "Juan José Ignacio Gómez Camacho", "Jürg Lauber", "Pope Francis", "Giancarlo Summa"
+        "Louise Arbour",
+        "Miroslav Lajčák",
+        "Juan José Ignacio Gómez Camacho",
+        "Jürg Lauber",
+        "Pope Francis",
+        "Giancarlo Summa",
     }
     assert {e.key for e in x.entities if e.kind == Kind.STATE} == {"MEX", "CHE", "MAR"}
-    meeting = next(e for e in x.entities if e.kind == Kind.EVENT and e.label.startswith("preparatory stocktaking meeting"))
+    meeting = next(
+        e
+        for e in x.entities
+        if e.kind == Kind.EVENT and e.label.startswith("preparatory stocktaking meeting")
+    )
     assert (meeting.attrs["start"].iso(), meeting.attrs["end"].iso()) == ("2017-12-04", "2017-12-06")
     assert x.entity(str(meeting.attrs["location"])).label == "Puerto Vallarta"
     assert len([e for e in x.entities if e.kind == Kind.DOCUMENT]) == 3

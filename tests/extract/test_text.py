@@ -40,12 +40,16 @@ def test_no_dateline_in_ordinary_prose() -> None:
 
 
 def test_header_release_date_and_headline() -> None:
-    header = parse_header("4 May 2021\n\nCouncil Adopts Water Resolution\n\nALDERBURG, Norland, 3 May \u2014 Text.")
+    header = parse_header(
+        "4 May 2021\n\nCouncil Adopts Water Resolution\n\nALDERBURG, Norland, 3 May \u2014 Text."
+    )
     assert header.issued == dt.date(2021, 5, 4)
     assert header.title == "Council Adopts Water Resolution"
     assert (header.dateline_place, header.dateline_country) == ("Alderburg", "Norland")
 
 
 def test_header_date_opening_the_first_paragraph() -> None:
-    header = parse_header("19 March 2020: Member States have agreed on a new text for the water agenda of the decade.")
+    header = parse_header(
+        "19 March 2020: Member States have agreed on a new text for the water agenda of the decade."
+    )
     assert header.issued == dt.date(2020, 3, 19)
