@@ -18,8 +18,8 @@ from spacy.tokens import Doc, Span
 
 from kg.extract import resources
 from kg.extract.dates import DateMention, find_dates
-from kg.extract.mentions import Cluster, Ment, make_ment
-from kg.extract.pipeline import ORG, PLACE, POST_START, STATE, STATE_ADJ, flags, get_nlp, norm_key, tail_end
+from kg.extract.mentions import Cluster, Ment, MentionList, make_ment, mention_version
+from kg.extract.pipeline import NAME, ORG, PLACE, POST_START, STATE, STATE_ADJ, flags, get_nlp, norm_key, tail_end
 from kg.model import Document, Kind
 from kg.model import Span as CharSpan
 from kg.text import find_dateline, find_full_date, normalize
@@ -169,9 +169,12 @@ class Reader:
         out.sort(key=lambda mc: mc[0].start)
         return out
 
+    def nlp_tokens(self, text: str) -> Doc:
+        return get_nlp().make_doc(text)
+
     def _at(self, token: int) -> list[tuple[Ment, Cluster]]:
         """The mentions covering ``token`` (index rebuilt whenever mentions were added or removed)."""
-        size = sum(len(c.mentions) for c in self.clusters) + len(self.clusters) * 100_003
+        size = mention_version() * 100_003 + len(self.clusters)
         if size != self._index_size:
             index: dict[int, list[tuple[Ment, Cluster]]] = {}
             for c in self.clusters:
@@ -320,7 +323,7 @@ class Reader:
             cluster.mentions.append(self.ment(Kind.ORGANIZATION, start, end, key, "generic-org"))
             for c in self.clusters:
                 if c.kind in (Kind.STATE, Kind.PLACE):
-                    c.mentions = [m for m in c.mentions if not (start <= m.start and m.end <= end)]
+                    c.mentions = MentionList(m for m in c.mentions if not (start <= m.start and m.end <= end))
         self.clusters = [c for c in self.clusters if c.mentions or c.kind not in (Kind.STATE, Kind.PLACE)]
 
     def is_person_span(self, start: int, end: int) -> bool:
@@ -494,6 +497,9 @@ class Reader:
                 target.gender = gender
         # bare surnames and repeated full names elsewhere in the text
         covered = {t for c in clusters for m in c.mentions for t in range(m.start, m.end)}
+        texts, bits, n_tok = self.texts, self.bits, len(doc)
+        by_first: dict[str, list[tuple[list[str], Cluster]]] = {}
+        by_key: dict[str, list[tuple[Cluster, set[str]]]] = {}
         for c in clusters:
             toks = name_tokens(c)
             if len(toks) < 2:
@@ -501,23 +507,31 @@ class Reader:
             keys = {toks[-1]}
             if _east_asian(toks):
                 keys.add(toks[0])
-            for t in range(len(doc)):
-                if t in covered:
-                    continue
-                tok = doc[t]
-                if tok.text == c.label.split()[0] and self.doc[t : t + len(c.label.split())].text == c.label:
-                    n = len(c.label.split())
-                    c.mentions.append(self.ment(Kind.PERSON, t, t + n, rule="repeat"))
-                    covered.update(range(t, t + n))
-                elif (
-                    tok.text in keys
-                    and len(tok.text) > 2
-                    and not (t + 1 < len(doc) and doc[t + 1]._.kg_name and doc[t + 1].text not in keys)
-                ):
-                    if t > 0 and doc[t - 1]._.kg_name and doc[t - 1].text not in honorifics:
-                        continue
-                    c.mentions.append(self.ment(Kind.PERSON, t, t + 1, rule="surname"))
-                    covered.add(t)
+            words = [t.text for t in self.nlp_tokens(c.label)]
+            by_first.setdefault(words[0], []).append((words, c))
+            for k in keys:
+                by_key.setdefault(k, []).append((c, keys))
+        for t in range(n_tok):
+            text = texts[t]
+            if t in covered or (text not in by_first and text not in by_key):
+                continue
+            done = False
+            for words, c in by_first.get(text, []):
+                if texts[t : t + len(words)] == words:
+                    c.mentions.append(self.ment(Kind.PERSON, t, t + len(words), rule="repeat"))
+                    covered.update(range(t, t + len(words)))
+                    done = True
+                    break
+            if done or len(text) <= 2:
+                continue
+            for c, keys in by_key.get(text, []):
+                if t + 1 < n_tok and bits[t + 1] & NAME and texts[t + 1] not in keys:
+                    break
+                if t > 0 and bits[t - 1] & NAME and texts[t - 1] not in honorifics:
+                    break
+                c.mentions.append(self.ment(Kind.PERSON, t, t + 1, rule="surname"))
+                covered.add(t)
+                break
         strong = {
             "honorific_name",
             "title_name",
