@@ -27,7 +27,17 @@ from kg.model import Document
 from kg.text import normalize
 
 FIRST = ["Ana", "Tomas", "Ingrid", "Kofi", "Mei", "Omar", "Lucia", "Pavel", "Amina", "Diego", "Sven", "Nadia"]
-LAST = ["Ruiz", "Halvorsen", "Solberg-Vik", "Mensah", "Tanaka", "Haddad", "Ferreira da Costa", "Novak", "Diallo"]
+LAST = [
+    "Ruiz",
+    "Halvorsen",
+    "Solberg-Vik",
+    "Mensah",
+    "Tanaka",
+    "Haddad",
+    "Ferreira da Costa",
+    "Novak",
+    "Diallo",
+]
 STATES = ["Chile", "Norway", "Ghana", "Japan", "Jordan", "Brazil", "Czechia", "Senegal", "Peru", "Finland"]
 CITIES = ["Geneva", "Nairobi", "Vienna", "Bangkok", "Santiago", "Dakar"]
 TOPICS = ["Water Security", "Ocean Health", "Urban Resilience", "Digital Cooperation", "Food Systems"]

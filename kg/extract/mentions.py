@@ -69,6 +69,7 @@ class Cluster:
             _VERSION[0] += 1
             value = value if isinstance(value, MentionList) else MentionList(value)
         object.__setattr__(self, name, value)
+
     alt_labels: set[str] = field(default_factory=set)
     attrs: dict[str, object] = field(default_factory=dict)
     gender: str | None = None

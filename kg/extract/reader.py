@@ -19,7 +19,18 @@ from spacy.tokens import Doc, Span
 from kg.extract import resources
 from kg.extract.dates import DateMention, find_dates
 from kg.extract.mentions import Cluster, Ment, MentionList, make_ment, mention_version
-from kg.extract.pipeline import NAME, ORG, PLACE, POST_START, STATE, STATE_ADJ, flags, get_nlp, norm_key, tail_end
+from kg.extract.pipeline import (
+    NAME,
+    ORG,
+    PLACE,
+    POST_START,
+    STATE,
+    STATE_ADJ,
+    flags,
+    get_nlp,
+    norm_key,
+    tail_end,
+)
 from kg.model import Document, Kind
 from kg.model import Span as CharSpan
 from kg.text import find_dateline, find_full_date, normalize
@@ -476,6 +487,9 @@ class Reader:
                 clusters.append(target)
             ms, me = mention_bounds(s, e)
             target.mentions.append(self.ment(Kind.PERSON, ms, me, rule=rule))
+            gender = honorifics.get(self.texts[ms]) or titles.get(self.texts[ms]) if ms < s else None
+            if gender in ("m", "f"):
+                target.gender = gender
         # single names after an honorific or title: surname of a known person, else a person of their own
         for s, e, rule in single:
             word = self.doc[s:e].text
