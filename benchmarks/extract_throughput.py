@@ -54,7 +54,8 @@ def make_document(rng: random.Random, size: int) -> str:
     topic, city, state = rng.choice(TOPICS), rng.choice(CITIES), rng.choice(STATES)
     parts = [
         f"{day + 1} {month} {year}\n\nRegional Forum on {topic} Concludes in {city}\n\n"
-        f"{city.upper()}, {state}, {day} {month} \u2014 The three\u2011day Regional Forum on {topic} concluded today."
+        f"{city.upper()}, {state}, {day} {month} \u2014 "
+        f"The three\u2011day Regional Forum on {topic} concluded today."
     ]
     while sum(len(p) for p in parts) < size:
         a, b, c = _person(rng), _person(rng), _person(rng)
@@ -64,11 +65,13 @@ def make_document(rng: random.Random, size: int) -> str:
                 [
                     f"The forum was co\u2011chaired by {a}, Permanent Representative of {s1} to the United "
                     f"Nations, and {b}, Permanent Representative of {s2} to the United Nations.",
-                    f"\u201cWe must act together on {topic.lower()},\u201d Ms.\u00a0{a.split()[-1]} said.  "
+                    f"\u201cWe must act together on {topic.lower()},\u201d "
+                    f"Ms.\u00a0{a.split()[-1]} said.  "
                     f"She added that the Lisbon Declaration on {topic} would guide the work.",
                     f"The Secretary\u2011General has appointed {a} of {s1} as his Special Envoy for {topic}.  "
                     f"Mr.\u00a0{a.split()[-1]} succeeds {b} of {s2}.",
-                    f"The General Assembly elected {c} ({s1}) as President of its {rng.randint(60, 79)}th session.",
+                    f"The General Assembly elected {c} ({s1}) as President of its "
+                    f"{rng.randint(60, 79)}th session.",
                     f"Negotiations are expected to begin in February {year + 1} and conclude in July, "
                     f"with a conference in {rng.choice(CITIES)} at the end of {year + 1}.",
                     f"For information media, please contact {c} at email: press, tel: 1 212 555 0100.",

@@ -15,7 +15,6 @@ from spacy.tokens import Doc, Span
 
 from kg.model import Kind, PartialDate
 
-
 _VERSION = [0]
 
 

@@ -523,8 +523,8 @@ class Reader:
                 keys.add(toks[0])
             words = [t.text for t in self.nlp_tokens(c.label)]
             by_first.setdefault(words[0], []).append((words, c))
-            for k in keys:
-                by_key.setdefault(k, []).append((c, keys))
+            for key in keys:
+                by_key.setdefault(key, []).append((c, keys))
         for t in range(n_tok):
             text = texts[t]
             if t in covered or (text not in by_first and text not in by_key):
