@@ -68,7 +68,8 @@ def make_document(rng: random.Random, size: int) -> str:
                     f"\u201cWe must act together on {topic.lower()},\u201d "
                     f"Ms.\u00a0{a.split()[-1]} said.  "
                     f"She added that the Lisbon Declaration on {topic} would guide the work.",
-                    f"The Secretary\u2011General has appointed {a} of {s1} as his Special Envoy for {topic}.  "
+                    f"The Secretary\u2011General has appointed {a} of {s1} as his Special Envoy "
+                    f"for {topic}.  "
                     f"Mr.\u00a0{a.split()[-1]} succeeds {b} of {s2}.",
                     f"The General Assembly elected {c} ({s1}) as President of its "
                     f"{rng.randint(60, 79)}th session.",
