@@ -1,6 +1,6 @@
 """The spaCy pipeline: built once, blank English, rules from ``rules/``; every component is registered here.
 
-    tokenizer          English, but hyphenated words stay one token ("Secretary-General", "Ki-moon")
+    tokenizer          English, but hyphenated words stay one token ("Secretary-General", "Ji-hoon")
     kg_gazetteer       EntityRuler: States (STATE), demonyms (STATE_ADJ), organisations (ORG), places (PLACE);
                        the entity id is the key (ISO3 for States, canonical name casefolded otherwise)
     kg_sentences       sentence starts after . ! ? (and closing quotes) and at line breaks
@@ -215,7 +215,7 @@ _INITIAL = re.compile(r"^[A-Z]\.$")
 
 
 def is_name_like(text: str) -> bool:
-    """A capitalised word that could be (part of) a person's name: "Lajčák", "Ki-moon", "G."."""
+    """A capitalised word that could be (part of) a person's name: "Solberg-Vik", "Ji-hoon", "G."."""
     if not text or not text[0].isupper() or any(c.isdigit() for c in text):
         return False
     if _INITIAL.match(text):
@@ -256,7 +256,7 @@ class PostFinder:
                 continue
             head = doc[start:end]
             if head.text in self.honorific_heads and end < len(doc) and flags(doc)[end] & (NAME | TITLE):
-                continue  # "Ambassador Jürg Lauber": an honorific, not a post
+                continue  # "Ambassador Ana Ruiz": an honorific, not a post
             if (
                 head.text[0].islower()
                 and head.text.lower() in self.need_context

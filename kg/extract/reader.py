@@ -621,7 +621,7 @@ class Reader:
     def _rewrite_post_label(self, label: str, start: int, end: int, sent: int) -> str | None:
         doc = self.doc
         prev = doc[start - 1] if start > 0 else None
-        # "Rapporteur of the Geneva-based body" / "of the Council": the body named before
+        # "Rapporteur of the Vienna-based body" / "of the Council": the body named before
         nxt = self.norm[doc[end - 1].idx + len(doc[end - 1]) :][:40] if end <= len(doc) else ""
         m = re.match(r"\s+of the (?:[\w-]+-based )?(body|organ|Council|Assembly|Court|Conference)\b", nxt)
         if m and " of " not in label:
@@ -630,7 +630,7 @@ class Reader:
                 body = self.subject_org(sent, before=start) or self.resolve_last_org(start)
             if body is not None:
                 return f"{label} of the {body.label}"
-        # "Denmark's Permanent Representative to the UN" -> "Permanent Representative of Denmark to the UN"
+        # "Chile's Permanent Representative to the UN" -> "Permanent Representative of Chile to the UN"
         if prev is not None and prev.text in ("'s", "’s") and start >= 2:
             state = self.cluster_at(start - 2, [Kind.STATE])
             if state is not None:
@@ -640,7 +640,7 @@ class Reader:
                     n = len(h.split())
                     if " ".join(words[:n]).lower() == h and (len(words) == n or words[n] != "of"):
                         return " ".join([*words[:n], "of", state[0].text, *words[n:]])
-        # "Council president" -> "President of the Security Council"
+        # "Council president" -> "President of the <named> Council"
         if prev is not None and prev.text in _BODY_WORDS and len(label.split()) <= 2:
             body = self.resolve_body(prev.text, start - 1)
             if body is not None:
@@ -649,7 +649,7 @@ class Reader:
                     head, _rest = head.split(" for ", 1)
                 self.body_rewritten.add(norm_key(f"{head} of the {body.label}"))
                 return f"{head} of the {body.label}"
-        # "its President" / "President of its seventy-second session"
+        # "its President" / "President of its sixtieth session"
         if " its " in f" {label} " or (prev is not None and prev.lower_ == "its"):
             body = self.subject_org(sent, before=start)
             if body is not None:
@@ -945,7 +945,7 @@ class Reader:
         if self.is_headline(sent) and not caps:
             return
         label = re.sub(r"^(its|the|a|an)\s+", "", label, flags=re.I)
-        # "its seventy-second session" -> "... of the General Assembly"
+        # "its sixtieth session" -> "... of the General Assembly"
         if left > 0 and doc[left - 1].lower_ == "its":
             body = self.subject_org(sent, before=left)
             if body is not None and " of " not in label:
@@ -1019,7 +1019,7 @@ class Reader:
             self.clusters.remove(drop)
 
     def _merge_parts(self) -> None:
-        """ "the opening session of the X Meeting on ...": a part of a named event is that event."""
+        """ "the closing session of the X Summit on ...": a part of a named event is that event."""
         for c in list(self.clusters_of(Kind.EVENT)):
             if c.trigger not in ("session", "segment", "phase") or " of " not in c.key:
                 continue
@@ -1036,7 +1036,7 @@ class Reader:
                     break
 
     def _merge_header_meeting(self) -> None:
-        """UN header lines "Seventy-first Session," / "83rd Meeting (AM)": one meeting of that session."""
+        """UN header lines "Sixtieth Session," / "12th Meeting (PM)": one meeting of that session."""
         events = self.clusters_of(Kind.EVENT)
         for a in events:
             for b in events:
@@ -1061,7 +1061,7 @@ class Reader:
                     return
 
     def _org_first_labels(self) -> None:
-        """ "71st UNGA session" -> "71st session of the General Assembly"."""
+        """ "60th UNGA session" -> "60th session of the General Assembly"."""
         for c in self.clusters_of(Kind.EVENT):
             m = c.mentions[0] if c.mentions else None
             if m is None:
@@ -1336,7 +1336,7 @@ def _is_subsequence(short: list[str], long: list[str]) -> bool:
 
 
 def _east_asian(tokens: list[str]) -> bool:
-    """ "Ban Ki-moon", "Choi Young-jin": the family name comes first."""
+    """ "Park Ji-hoon", "Lee Min-seo": the family name comes first."""
     return bool(re.match(r"^[A-Z][a-z]+-[a-z]+$", tokens[-1]))
 
 

@@ -434,7 +434,7 @@ class Relations:
                         r.add_fact(
                             min(near, key=lambda x: x[0])[1], "adopts", min(docs, key=lambda x: x[0])[1], i
                         )
-        # headline style "A and B Chair Ceremony in Washington"
+        # headline style "A and B Chair Gala in Lisbon"
         for k, w in enumerate(lowers):
             if w in ("chair", "chairs", "co-chair", "co-chairs", "chaired") and k > 0:
                 t = start + k
@@ -668,7 +668,7 @@ class Relations:
     def prune_posts(self) -> None:
         """Drop posts that are only a class of posts ("three Special Representatives"), bare heads
         nobody holds ("the President"), and the lesser of two posts one person holds under two names
-        ("Foreign Minister" beside "Minister for Foreign and European Affairs"). A headline post
+        ("Foreign Minister" beside "Minister for Foreign and Pacific Affairs"). A headline post
         nobody holds goes to the person the body says was elected or appointed."""
         r = self.r
         always = {k.lower() for k in r.posts_rules["always_posts"]}
@@ -735,7 +735,7 @@ class Relations:
         for p in resources.load("places")["places"]:
             for v in p["variants"]:
                 place_names.setdefault(v, p)
-        # "The Hague-based International Court of Justice"
+        # "the Nairobi-based UN Environment Programme"
         for m in re.finditer(r"\b((?:The )?[A-Z][\w']+(?: [A-Z][\w']+)*)-based\b", r.norm):
             name = m.group(1)
             if name not in place_names:
@@ -747,7 +747,7 @@ class Relations:
                 if based:
                     r.add_fact(based[1], "locatedIn", place, r.sent_of[k])
                     break
-        # "UN Office in Geneva": an organisation named after its seat
+        # "UN Office at Vienna": an organisation named after its seat
         for org in r.clusters_of(Kind.ORGANIZATION):
             for mm in org.mentions:
                 g = re.search(r"\b(?:in|at) ([A-Z][\w' ]+)$", mm.text)
