@@ -339,7 +339,7 @@ def tail_end(
                 and _tail_word(doc[k], lower_nouns, k > j)
                 and not (stop_at_post and doc[k]._.kg_post_start)
             ):
-                if k > j and doc[k - 1].ent_type_ and doc[k].ent_iob_ != "I":
+                if k > j and doc[k - 1].ent_type_ in (STATE, STATE_ADJ) and doc[k].ent_iob_ != "I":
                     break  # a name ends with the gazetteer name it ends on ("... of Morocco| Hosts")
                 k += 1
             if k < n and k > j and doc[k - 1].text.endswith("-based"):
