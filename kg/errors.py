@@ -6,7 +6,8 @@
     ├── QueryError               a SPARQL query or update that does not parse (exit 2, HTTP 400)
     ├── StoreError               the store cannot be opened, read or written (exit 2)
     ├── ValidationFailed         data that does not conform to the shapes (exit 1)
-    └── ExtractionError          text from which nothing can be read (exit 2)
+    ├── ExtractionError          text from which nothing can be read (exit 2)
+    └── kg.link.errors.NetworkError   a linking service failed; the store is unchanged (exit 3)
 
 The CLI converts these at one boundary (cli.py) into a one-line message and the exit code;
 anything else is a bug and keeps its traceback.

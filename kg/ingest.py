@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import html
 import re
-from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -37,9 +36,34 @@ def doc_id_for(text: str) -> str:
 
 
 class _HTMLText(HTMLParser):
-    BLOCK = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section", "article",
-             "header", "footer", "blockquote", "title", "ul", "ol", "table", "dd", "dt", "figcaption"}
-    SKIP = {"script", "style", "noscript", "template", "svg", "head"}
+    BLOCK = frozenset(
+        [
+            "p",
+            "div",
+            "br",
+            "li",
+            "h1",
+            "h2",
+            "h3",
+            "h4",
+            "h5",
+            "h6",
+            "tr",
+            "section",
+            "article",
+            "header",
+            "footer",
+            "blockquote",
+            "title",
+            "ul",
+            "ol",
+            "table",
+            "dd",
+            "dt",
+            "figcaption",
+        ]
+    )
+    SKIP = frozenset({"script", "style", "noscript", "template", "svg", "head"})
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -105,7 +129,9 @@ def _decode(path: Path, data: bytes) -> str:
     if not data.strip():
         raise InputError(str(path), "the file is empty", "give a file with text in it")
     if b"\x00" in data[:8192]:
-        raise InputError(str(path), "this looks like a binary file, not text", "give a UTF-8 text, Markdown or HTML file")
+        raise InputError(
+            str(path), "this looks like a binary file, not text", "give a UTF-8 text, Markdown or HTML file"
+        )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -186,12 +212,3 @@ def discover(paths: list[Path]) -> list[Path]:
         else:
             found.append(path)
     return found
-
-
-def iter_documents(paths: list[Path]) -> Iterator[Document | InputError]:
-    """Yield a Document per readable file, or the InputError of a file that cannot be read."""
-    for path in discover(paths):
-        try:
-            yield read_document(path)
-        except InputError as exc:
-            yield exc

@@ -160,7 +160,13 @@ class Extraction:
     warnings: list[str] = field(default_factory=list)
 
     def entity(self, local_id: str) -> Entity:
+        found = self.entity_or_none(local_id)
+        if found is None:
+            raise KeyError(local_id)
+        return found
+
+    def entity_or_none(self, local_id: str) -> Entity | None:
         for entity in self.entities:
             if entity.local_id == local_id:
                 return entity
-        raise KeyError(local_id)
+        return None

@@ -26,8 +26,9 @@ class Settings:
     store: Path = field(default=Path("kg-store"))
     #: Base IRI under which entity, source and graph IRIs are minted.
     base: str = DEFAULT_BASE
-    #: Host and port ``kg serve`` listens on.
+    #: Interface ``kg serve`` listens on.
     host: str = "127.0.0.1"
+    #: Port ``kg serve`` listens on.
     port: int = 8000
     #: Seconds after which a query is cancelled (0: no limit).
     query_timeout: float = 30.0
@@ -39,6 +40,14 @@ class Settings:
     allow_update: bool = False
     #: Bearer token required for writes.
     token: str | None = None
+    #: Let queries use federated ``SERVICE`` and updates use ``LOAD`` (the server then fetches URLs).
+    allow_service: bool = False
+    #: Comma-separated IRI prefixes ``SERVICE``/``LOAD`` may reach when ``allow_service`` is on ("": any).
+    service_allowlist: str = ""
+    #: Query worker processes of ``kg serve`` (0: one per CPU core).
+    workers: int = 0
+    #: Serve Prometheus metrics at ``/metrics``.
+    metrics: bool = False
     #: Whether ``kg build`` links States and UN bodies from the tables that ship with kg.
     link_offline: bool = True
 
@@ -68,8 +77,7 @@ def _coerce(name: str, raw: Any, origin: str) -> Any:
         return None if raw in (None, "") else str(raw)
     except ValueError:
         raise UsageError(
-            f"{origin}: {raw!r} is not a valid value for setting {name!r} "
-            f"(expected {type(default).__name__})"
+            f"{origin}: {raw!r} is not a valid value for setting {name!r} (expected {type(default).__name__})"
         ) from None
 
 

@@ -1,0 +1,56 @@
+"""kg's SPARQL 1.1 endpoint: Protocol, Update, Graph Store, service description, pages.
+
+create_app(settings, store=None) -> FastAPI     the ASGI app (``uvicorn serve:app``)
+run(settings)                                   serve it with uvicorn (``kg serve``)
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from kg.settings import Settings
+from kg.store import Store
+
+
+def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
+    """The endpoint over ``store`` (default: open ``settings.store`` read-write, created if absent)."""
+    from kg.endpoint.cors import CORS
+    from kg.endpoint.routes import install
+    from kg.endpoint.service import Endpoint
+
+    owned = store is None
+    the_store = store if store is not None else Store(settings.store, settings.base)
+    endpoint = Endpoint(settings, the_store)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        await endpoint.close()
+        if owned:
+            the_store.flush()
+
+    app = FastAPI(
+        title="kg SPARQL endpoint",
+        description="SPARQL 1.1 Protocol, Update and Graph Store over the kg knowledge graph.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.endpoint = endpoint
+    install(app, endpoint)
+    app.add_middleware(CORS)
+    return app
+
+
+def run(settings: Settings) -> None:
+    """Serve ``settings.store`` on ``settings.host:settings.port`` until interrupted."""
+    import uvicorn
+
+    uvicorn.run(
+        create_app(settings), host=settings.host, port=settings.port, log_level="info", access_log=False
+    )
+
+
+__all__ = ["create_app", "run"]

@@ -1,0 +1,341 @@
+"""The ``kg`` command: parse, call one library function, print.
+
+kg's own errors (kg.errors) are turned into a one-line message and their exit code in one
+place, ``main``; anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import sys
+from collections.abc import Callable
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from kg import __version__, settings
+from kg.cli_link import link
+from kg.errors import KGError, UsageError
+from kg.settings import Settings
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def store_option(f: F) -> F:
+    """``--store DIR``: the same option, meaning and default on every command."""
+    return click.option(
+        "--store",
+        "store",
+        type=click.Path(path_type=Path, file_okay=False),
+        default=None,
+        help="Store folder (default: $KG_STORE, else ./kg-store).",
+    )(f)
+
+
+def base_option(f: F) -> F:
+    return click.option(
+        "--base",
+        default=None,
+        help="Base IRI for minted IRIs (default: $KG_BASE, else https://kg.example/id/).",
+    )(f)
+
+
+def _settings(**overrides: Any) -> Settings:
+    return settings.load(overrides)
+
+
+def _require_store(cfg: Settings) -> None:
+    from kg.errors import StoreError
+
+    if not (cfg.store / "CURRENT").exists():
+        raise StoreError(
+            f"{cfg.store}: no kg store here (build one first: kg build FILES --store {cfg.store})"
+        )
+
+
+def _open(cfg: Settings, read_only: bool = False, must_exist: bool = True) -> Any:
+    from kg.store import Store
+
+    if must_exist:
+        _require_store(cfg)
+    return Store(cfg.store, cfg.base, read_only=read_only)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="kg")
+def cli() -> None:
+    """kg: press releases in, a validated, linked RDF knowledge graph out, served over SPARQL."""
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@store_option
+@base_option
+@click.option("--force", is_flag=True, help="Extract again even where the same content is already stored.")
+@click.option(
+    "--link/--no-link",
+    "link",
+    default=None,
+    help="Link States, UN bodies and cities offline after loading (default: on; $KG_LINK_OFFLINE).",
+)
+@click.option("--quiet", "-q", is_flag=True, help="Print only the summary line and errors.")
+def build(
+    paths: tuple[Path, ...], store: Path | None, base: str | None, force: bool, link: bool | None, quiet: bool
+) -> None:
+    """Ingest files or folders (.txt, .md, .html), extract, map to RDF, validate and load.
+
+    Exit status: 0 all loaded, 1 a document did not conform to the shapes (it was not loaded),
+    2 an input could not be read (the others were loaded).
+    """
+    from kg.ingest import discover
+    from kg.pipeline import BuildReport, DocResult
+    from kg.pipeline import build as run_build
+
+    cfg = _settings(store=store, base=base, link_offline=link)
+    files = discover(list(paths))
+    db = _open(cfg, must_exist=False)
+
+    def report_problem(result: DocResult) -> None:
+        if result.error:
+            click.echo(f"kg: error: {result.error}", err=True)
+        for v in result.violations:
+            click.echo(f"kg: invalid: {result.source}: {v.line()}", err=True)
+        if not quiet:
+            for w in result.warnings:
+                click.echo(f"kg: warning: {result.source}: {w}", err=True)
+
+    if len(files) > 20 and not quiet and sys.stderr.isatty():
+        with click.progressbar(length=len(files), label="building", file=sys.stderr) as bar:
+
+            def step(result: DocResult) -> None:
+                report_problem(result)
+                bar.update(1)
+
+            report: BuildReport = run_build(
+                list(paths), db, force=force, on_result=step, files=files, link=cfg.link_offline
+            )
+    else:
+        report = run_build(
+            list(paths), db, force=force, on_result=report_problem, files=files, link=cfg.link_offline
+        )
+    stats = db.stats()
+    outcomes: dict[str, int] = {}
+    for r in report.results:
+        outcomes[r.outcome] = outcomes.get(r.outcome, 0) + 1
+    click.echo(
+        f"documents: {len(report.results)} ("
+        + ", ".join(f"{n} {k}" for k, n in sorted(outcomes.items()))
+        + ")"
+    )
+    if not quiet:
+        ents = report.entities
+        if ents:
+            click.echo("entities: " + ", ".join(f"{k} {n}" for k, n in sorted(ents.items())))
+        click.echo(f"triples: {stats.default_triples} distinct, {stats.quads} quads in {cfg.store}")
+    click.echo(f"violations: {report.violations}")
+    sys.exit(report.exit_code)
+
+
+def _read_query(text: str) -> str:
+    if text.startswith("@"):
+        path = Path(text[1:])
+        try:
+            return path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"{path}: cannot read the query file: {exc}") from None
+    return text
+
+
+@cli.command()
+@click.argument("sparql")
+@store_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv", "tsv"]),
+    default="table",
+    show_default=True,
+    help="Output format of SELECT/ASK results (CONSTRUCT/DESCRIBE print Turtle).",
+)
+def query(sparql: str, store: Path | None, fmt: str) -> None:
+    """Run a SPARQL query (text, or @file.rq) against the store and print the results."""
+    from kg.query import run_query
+
+    cfg = _settings(store=store)
+    db = _open(cfg, read_only=True)
+    sys.stdout.buffer.write(run_query(db, _read_query(sparql), fmt))
+    sys.stdout.flush()
+
+
+@cli.command()
+@store_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["turtle", "nquads", "trig", "jsonld", "ntriples", "rdfxml"]),
+    default="turtle",
+    show_default=True,
+    help="turtle/ntriples/jsonld/rdfxml: the merged graph; nquads/trig: every named graph.",
+)
+@click.option(
+    "-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="File to write (default: stdout)."
+)
+def export(store: Path | None, fmt: str, output: Path | None) -> None:
+    """Dump the store deterministically (the same store gives byte-identical output)."""
+    from kg.export import export as run_export
+
+    cfg = _settings(store=store)
+    db = _open(cfg, read_only=True)
+    if output is None:
+        run_export(db, fmt, sys.stdout.buffer)
+        sys.stdout.flush()
+        return
+    tmp = output.with_name(output.name + ".partial")
+    with tmp.open("wb") as fh:
+        run_export(db, fmt, fh)
+    tmp.replace(output)
+
+
+@cli.command()
+@store_option
+def validate(store: Path | None) -> None:
+    """Validate every graph in the store against the SHACL shapes.
+
+    Exit status: 0 conforms, 1 violations, 2 bad input (no store).
+    """
+    from kg.pipeline import validate_store
+
+    cfg = _settings(store=store)
+    db = _open(cfg, read_only=True)
+    results = validate_store(db)
+    total = 0
+    for graph, report in results:
+        for v in report.violations:
+            total += 1
+            click.echo(f"{graph}: {v.line()}")
+    click.echo(f"graphs: {len(results)}, violations: {total}")
+    sys.exit(1 if total else 0)
+
+
+@cli.command()
+@store_option
+@click.option("--host", default=None, help="Interface to listen on (default 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Port to listen on (default 8000).")
+def serve(store: Path | None, host: str | None, port: int | None) -> None:
+    """Serve the store over the SPARQL 1.1 protocol at /sparql (GET and POST)."""
+    from kg.endpoint import run
+
+    cfg = _settings(store=store, host=host, port=port)
+    _require_store(cfg)
+    run(cfg)
+
+
+def _version(dist: str) -> str:
+    try:
+        return version(dist)
+    except PackageNotFoundError:
+        return "not installed"
+
+
+@cli.command()
+@store_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def info(store: Path | None, as_json: bool) -> None:
+    """Versions and store statistics."""
+    from kg.query import entity_counts
+
+    cfg = _settings(store=store)
+    db = _open(cfg, read_only=True)
+    stats = db.stats()
+    data: dict[str, Any] = {
+        "kg": __version__,
+        "python": platform.python_version(),
+        "versions": {d: _version(d) for d in ("pyoxigraph", "rdflib", "pyshacl", "spacy", "fastapi")},
+        "store": str(cfg.store),
+        "base": cfg.base,
+        "quads": stats.quads,
+        "distinct_triples": stats.default_triples,
+        "named_graphs": stats.named_graphs,
+        "documents": stats.document_graphs,
+        "entities": entity_counts(db),
+    }
+    if as_json:
+        click.echo(json.dumps(data, indent=2, sort_keys=True))
+        return
+    for key, value in data.items():
+        if isinstance(value, dict):
+            click.echo(f"{key}:")
+            for k, v in value.items():
+                click.echo(f"  {k}: {v}")
+        else:
+            click.echo(f"{key}: {value}")
+
+
+@cli.command()
+@click.argument("target")
+@store_option
+def remove(target: str, store: Path | None) -> None:
+    """Remove a document (by its source path or its document id) from the store.
+
+    Facts that another document also states stay in the merged graph.
+    """
+    cfg = _settings(store=store)
+    db = _open(cfg)
+    graph = db.graph_of_source(target) or db.graph_of_source(str(Path(target)))
+    doc_id = graph.rsplit("/", 1)[-1] if graph else target
+    if not db.remove_document(doc_id):
+        raise UsageError(f"{target}: no such document in {cfg.store} (give a source path or a document id)")
+    click.echo(f"removed {doc_id}")
+
+
+@cli.command()
+@click.argument("gold_dir", type=click.Path(path_type=Path))
+@click.argument("text_dir", type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=Path("kg-evaluation.json"),
+    show_default=True,
+    help="Where to write the scores and per-document errors as JSON.",
+)
+def evaluate(gold_dir: Path, text_dir: Path, output: Path) -> None:
+    """Score extraction against gold annotations: precision, recall, F1 per type and for relations.
+
+    GOLD_DIR holds <id>.json files (the schema of the gold README), TEXT_DIR the matching <id>.txt.
+    """
+    from kg.evaluate import evaluate as run_evaluate
+    from kg.evaluate import format_table
+
+    report = run_evaluate(gold_dir, text_dir)
+    for line in report.warnings:
+        click.echo(f"kg: warning: {line}", err=True)
+    for line in report.errors:
+        click.echo(f"kg: error: {line}", err=True)
+    click.echo(format_table(report), nl=False)
+    output.write_text(json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    click.echo(f"written: {output}")
+    sys.exit(2 if report.errors else 0)
+
+
+cli.add_command(link)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the CLI and convert kg's errors into a message and an exit code."""
+    try:
+        cli.main(args=argv, prog_name="kg", standalone_mode=False)
+    except KGError as exc:
+        click.echo(f"kg: error: {exc.message}", err=True)
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("kg: aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)

@@ -1,0 +1,205 @@
+"""Run one query against a pyoxigraph store and emit the HTTP answer as framed messages.
+
+This runs inside a query worker process (see ``pool``), or in a thread for in-memory stores.
+Frames, one ``send`` each:
+
+    b"F" + head JSON + b"\\n" + body   the whole answer (small results: one round trip)
+    b"H" + head JSON                   the head of a streamed answer, followed by
+    b"D" + bytes                       ... body chunks, and
+    b"Z"                               the end of the body
+    b"E" + {"status", "message"}       an error before anything was sent
+
+With a row cap the body is spooled (in memory, then on disk) until the cap or the end is reached,
+so the head can say whether the result was cut; without one, rows stream as they are computed.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import IO, Any, cast
+
+import pyoxigraph as ox
+
+from kg.endpoint import results
+from kg.endpoint.negotiation import BY_KEY
+
+CHUNK = 64 * 1024
+SMALL = 256 * 1024
+
+_RDF = {
+    "ttl": ox.RdfFormat.TURTLE,
+    "nt": ox.RdfFormat.N_TRIPLES,
+    "jsonld": ox.RdfFormat.JSON_LD,
+    "rdfxml": ox.RdfFormat.RDF_XML,
+    "trig": ox.RdfFormat.TRIG,
+    "nq": ox.RdfFormat.N_QUADS,
+}
+
+
+@dataclass(frozen=True)
+class Job:
+    query: str
+    result_format: str | None = "json"
+    rdf_format: str | None = "ttl"
+    default_graphs: tuple[str, ...] = ()
+    named_graphs: tuple[str, ...] = ()
+    max_rows: int = 0
+    prefixes: dict[str, str] = field(default_factory=dict)
+    base_iri: str | None = None
+
+
+class _Sink:
+    """A binary file-like object that forwards writes in ``CHUNK``-sized frames."""
+
+    def __init__(self, emit: Callable[[bytes], None]) -> None:
+        self.emit = emit
+        self.buf = bytearray()
+
+    def write(self, data: bytes) -> int:
+        self.buf += data
+        if len(self.buf) >= CHUNK:
+            self.emit(bytes(self.buf))
+            self.buf.clear()
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def close(self) -> None:
+        if self.buf:
+            self.emit(bytes(self.buf))
+            self.buf.clear()
+
+
+def _head(status: int, media: str, headers: dict[str, str]) -> bytes:
+    return json.dumps({"status": status, "media_type": media, "headers": headers}).encode()
+
+
+def error_frame(status: int, message: str) -> bytes:
+    return b"E" + json.dumps({"status": status, "message": message}).encode()
+
+
+def _evaluate(store: ox.Store, job: Job) -> Any:
+    kwargs: dict[str, Any] = {"base_iri": job.base_iri}
+    if job.default_graphs:
+        kwargs["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
+    if job.named_graphs:
+        kwargs["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
+    if job.named_graphs and not job.default_graphs:
+        kwargs["default_graph"] = []
+    if job.default_graphs and not job.named_graphs:
+        kwargs["named_graphs"] = []
+    return store.query(job.query, **kwargs)
+
+
+def execute(store: ox.Store, job: Job, send: Callable[[bytes], None]) -> None:
+    """Evaluate ``job`` and ``send`` its framed answer (never raises for a bad query)."""
+    try:
+        result = _evaluate(store, job)
+    except SyntaxError as exc:
+        send(error_frame(400, f"SPARQL syntax error: {exc}"))
+        return
+    except ValueError as exc:
+        send(error_frame(400, f"invalid query: {exc}"))
+        return
+    except OSError as exc:
+        send(error_frame(500, f"error reading the store: {exc}"))
+        return
+    if isinstance(result, ox.QueryBoolean):
+        if job.result_format is None:
+            send(error_frame(406, _not_acceptable("ASK")))
+            return
+        fmt = BY_KEY[job.result_format]
+        send(b"F" + _head(200, fmt.media_type, {}) + b"\n" + results.boolean(fmt.key, bool(result)))
+        return
+    key = job.result_format if isinstance(result, ox.QuerySolutions) else job.rdf_format
+    if key is None:
+        form = "SELECT" if isinstance(result, ox.QuerySolutions) else "CONSTRUCT/DESCRIBE"
+        send(error_frame(406, _not_acceptable(form)))
+        return
+    media = BY_KEY[key].media_type
+    try:
+        if job.max_rows > 0:
+            _spooled(result, job, key, media, send)
+        else:
+            _streamed(result, job, key, media, send)
+    except OSError as exc:
+        send(error_frame(500, f"error reading the store: {exc}"))
+
+
+def _not_acceptable(form: str) -> str:
+    from kg.endpoint.negotiation import RDF_FORMATS, RESULT_FORMATS
+
+    offered = RESULT_FORMATS if form in ("SELECT", "ASK") else RDF_FORMATS
+    names = ", ".join(f.media_type for f in offered)
+    return f"none of the Accept header's media types can carry a {form} result (offered: {names})"
+
+
+def _write_body(result: Any, job: Job, key: str, out: IO[bytes] | _Sink, cap: int) -> int | None:
+    """Serialize up to ``cap`` rows (0: all) into ``out``; the row count if the cap cut it."""
+    cut: list[int] = []
+    note = f"result truncated at max_rows={cap} rows; add LIMIT/OFFSET to page through it"
+    if isinstance(result, ox.QuerySolutions):
+        w = results.RowWriter(key, out.write)
+        names = [v.value for v in result.variables]
+        w.start(names)
+        width = range(len(names))
+        for n, sol in enumerate(result):
+            if cap and n >= cap:
+                cut.append(n)
+                break
+            w.row([sol[i] for i in width])
+        w.end(note if cut else None)
+        return cut[0] if cut else None
+
+    def triples() -> Iterator[ox.Triple]:
+        for n, t in enumerate(result):
+            if cap and n >= cap:
+                cut.append(n)
+                return
+            yield t
+
+    prefixes = job.prefixes if key in ("ttl", "trig") else None
+    ox.serialize(triples(), cast(IO[bytes], out), _RDF[key], prefixes=prefixes)
+    return cut[0] if cut else None
+
+
+def _spooled(result: Any, job: Job, key: str, media: str, send: Callable[[bytes], None]) -> None:
+    with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024) as spool:
+        cut = _write_body(result, job, key, cast(IO[bytes], spool), job.max_rows)
+        headers = {"KG-Row-Limit": str(job.max_rows), "KG-Truncated": "true" if cut else "false"}
+        if cut:
+            headers["Warning"] = f'199 kg "result truncated at max_rows={job.max_rows} rows"'
+        size = spool.tell()
+        spool.seek(0)
+        if size <= SMALL:
+            send(b"F" + _head(200, media, headers) + b"\n" + spool.read())
+            return
+        send(b"H" + _head(200, media, headers))
+        while block := spool.read(CHUNK):
+            send(b"D" + block)
+        send(b"Z")
+
+
+def _streamed(result: Any, job: Job, key: str, media: str, send: Callable[[bytes], None]) -> None:
+    started = False
+    first: list[bytes] = []
+
+    def emit(data: bytes) -> None:
+        nonlocal started
+        if not started:
+            send(b"H" + _head(200, media, {"KG-Row-Limit": "0"}))
+            started = True
+        send(b"D" + data)
+
+    del first
+    sink = _Sink(emit)
+    _write_body(result, job, key, sink, 0)
+    if not started:
+        send(b"F" + _head(200, media, {"KG-Row-Limit": "0"}) + b"\n" + bytes(sink.buf))
+        return
+    sink.close()
+    send(b"Z")

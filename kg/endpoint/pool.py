@@ -1,0 +1,295 @@
+"""Where queries run: a pool of worker processes over store snapshots (on-disk stores), or
+threads (in-memory stores, for tests and one-off runs).
+
+Why processes: pyoxigraph evaluates a query in Rust with no cancellation hook, so a thread running
+a runaway query cannot be stopped. A worker process can: on timeout it is killed (SIGKILL, the CPU
+is freed at once) and replaced from a forkserver in milliseconds.
+
+Why snapshots: RocksDB lets one process open a store read-write; a read-only opener beside a
+writer is undefined behaviour. The server process owns the store read-write and, after every
+write, publishes a RocksDB checkpoint (``Store.backup``: hard links, a few milliseconds) into
+``.<store>.snapshots/<n>``. Workers open the newest checkpoint read-only; a checkpoint never
+changes, so readers never see half-written data and a write never waits for readers. Queries in
+flight finish on the snapshot they started on; old snapshots are deleted once nothing uses them.
+If the store itself was opened read-only, workers open it directly (no writer exists in this
+process, and ``kg.store.Store(read_only=True)`` already accepted the same condition).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import multiprocessing as mp
+import os
+import shutil
+import signal
+import threading
+from collections import Counter
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from typing import Protocol
+
+import pyoxigraph as ox
+
+from kg.endpoint.execute import Job, execute
+from kg.endpoint.protocol import ProtocolError
+from kg.store import Store
+
+
+@dataclass
+class Answer:
+    status: int
+    media_type: str
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    stream: AsyncIterator[bytes] | None = None
+
+
+class Executor(Protocol):
+    async def run(self, job: Job, timeout: float) -> Answer: ...
+
+    def publish(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+def _timeout_error(timeout: float) -> ProtocolError:
+    return ProtocolError(
+        503,
+        f"the query ran longer than query_timeout={timeout:g}s and was cancelled; "
+        "narrow it (LIMIT, more specific patterns) or ask the operator to raise query_timeout",
+        {"Retry-After": "1"},
+    )
+
+
+def _answer_from_frame(frame: bytes) -> Answer | None:
+    """The answer of an ``F`` frame, an exception for ``E``, None for ``H`` (a stream follows)."""
+    tag = frame[:1]
+    if tag == b"E":
+        err = json.loads(frame[1:])
+        raise ProtocolError(int(err["status"]), str(err["message"]))
+    if tag == b"F":
+        head, _, body = frame[1:].partition(b"\n")
+        h = json.loads(head)
+        return Answer(h["status"], h["media_type"], h["headers"], body)
+    return None
+
+
+class ThreadExecutor:
+    """In-memory stores: queries run in threads. A timeout answers 503 but cannot stop the thread."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def run(self, job: Job, timeout: float) -> Answer:
+        frames: list[bytes] = []
+        loop = asyncio.get_running_loop()
+        fut = loop.run_in_executor(None, execute, self.store.ox, job, frames.append)
+        try:
+            await asyncio.wait_for(fut, timeout or None)
+        except TimeoutError:
+            raise _timeout_error(timeout) from None
+        answer = _answer_from_frame(frames[0])
+        if answer is not None:
+            return answer
+        head = json.loads(frames[0][1:])
+        if frames[-1][:1] != b"Z":
+            raise ProtocolError(500, "the query failed while its result was being written")
+        body = b"".join(f[1:] for f in frames[1:-1])
+        return Answer(head["status"], head["media_type"], head["headers"], body)
+
+    def publish(self) -> None:
+        pass
+
+    async def close(self) -> None:
+        pass
+
+
+def _worker_main(conn: Connection) -> None:
+    """A query worker: (snapshot path, Job) in, framed answer out, until the pipe closes."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    store: ox.Store | None = None
+    current: str | None = None
+    while True:
+        try:
+            snapshot, job = conn.recv()
+        except (EOFError, OSError):
+            return
+        if snapshot != current:
+            store = None
+            store = ox.Store.read_only(snapshot)
+            current = snapshot
+        assert store is not None
+        execute(store, job, conn.send_bytes)
+
+
+@dataclass
+class _Worker:
+    proc: BaseProcess
+    conn: Connection
+
+
+class ProcessExecutor:
+    """On-disk stores: ``size`` worker processes, each answering one query at a time."""
+
+    def __init__(self, store: Store, size: int) -> None:
+        assert store.path is not None
+        self.store = store
+        self.size = size or os.cpu_count() or 2
+        self.ctx = mp.get_context("forkserver")
+        self.ctx.set_forkserver_preload(["kg.endpoint.execute"])
+        self.threads = ThreadPoolExecutor(max_workers=2 * self.size + 4, thread_name_prefix="kg-query")
+        self.idle: asyncio.Queue[_Worker] | None = None
+        self.started = asyncio.Lock()
+        self.lock = threading.Lock()
+        self.refs: Counter[str] = Counter()
+        self.snap_dir = store.path.parent / f".{store.path.name}.snapshots"
+        self.generation = 0
+        self._tasks: set[asyncio.Task[None]] = set()
+        if store.read_only:
+            self.snapshot = str(store.path)
+        else:
+            shutil.rmtree(self.snap_dir, ignore_errors=True)
+            self.snap_dir.mkdir(parents=True)
+            self.snapshot = ""
+            self.publish()
+
+    def publish(self) -> None:
+        """Checkpoint the store for new queries (called after each write, under the write lock)."""
+        if self.store.read_only:
+            return
+        with self.lock:
+            self.generation += 1
+            path = self.snap_dir / str(self.generation)
+            self.store.ox.backup(str(path))
+            self.snapshot = str(path)
+        self._collect()
+
+    def _collect(self) -> None:
+        with self.lock:
+            if self.store.read_only:
+                return
+            for child in self.snap_dir.iterdir():
+                if str(child) != self.snapshot and self.refs[str(child)] == 0:
+                    shutil.rmtree(child, ignore_errors=True)
+
+    def pids(self) -> list[int]:
+        """Process ids of the idle workers (for tests and diagnostics)."""
+        if self.idle is None:
+            return []
+        return [w.proc.pid for w in list(self.idle._queue) if w.proc.pid is not None]  # type: ignore[attr-defined]
+
+    def _spawn(self) -> _Worker:
+        parent, child = self.ctx.Pipe()
+        proc = self.ctx.Process(target=_worker_main, args=(child,), daemon=True, name="kg-query-worker")
+        proc.start()
+        child.close()
+        return _Worker(proc, parent)
+
+    async def _ensure_started(self) -> asyncio.Queue[_Worker]:
+        async with self.started:
+            if self.idle is None:
+                loop = asyncio.get_running_loop()
+                workers = await asyncio.gather(
+                    *(loop.run_in_executor(self.threads, self._spawn) for _ in range(self.size))
+                )
+                self.idle = asyncio.Queue()
+                for w in workers:
+                    self.idle.put_nowait(w)
+            return self.idle
+
+    def _kill(self, w: _Worker) -> None:
+        w.proc.kill()
+        w.proc.join(5)
+        w.conn.close()
+
+    async def _replace(self, w: _Worker, idle: asyncio.Queue[_Worker]) -> None:
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(self.threads, self._kill, w)
+        idle.put_nowait(await loop.run_in_executor(self.threads, self._spawn))
+
+    async def _recv(self, w: _Worker, deadline: float | None) -> bytes:
+        loop = asyncio.get_running_loop()
+        fut = loop.run_in_executor(self.threads, w.conn.recv_bytes)
+        remaining = None if deadline is None else max(0.0, deadline - loop.time())
+        return await asyncio.wait_for(fut, remaining)
+
+    async def run(self, job: Job, timeout: float) -> Answer:
+        idle = await self._ensure_started()
+        loop = asyncio.get_running_loop()
+        w = await idle.get()
+        deadline = loop.time() + timeout if timeout else None
+        snap = self.snapshot
+        self.refs[snap] += 1
+        done = False
+
+        def release(healthy: bool) -> None:
+            nonlocal done
+            if done:
+                return
+            done = True
+            self.refs[snap] -= 1
+            if healthy:
+                idle.put_nowait(w)
+            else:
+                task = loop.create_task(self._replace(w, idle))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+            self._collect()
+
+        try:
+            w.conn.send((snap, job))
+            frame = await self._recv(w, deadline)
+        except TimeoutError:
+            release(False)
+            raise _timeout_error(timeout) from None
+        except (EOFError, OSError, asyncio.CancelledError):
+            release(False)
+            raise
+        try:
+            answer = _answer_from_frame(frame)
+        except ProtocolError:
+            release(True)
+            raise
+        if answer is not None:
+            release(True)
+            return answer
+        head = json.loads(frame[1:])
+        return Answer(
+            head["status"], head["media_type"], head["headers"], stream=self._stream(w, deadline, release)
+        )
+
+    async def _stream(
+        self, w: _Worker, deadline: float | None, release: Callable[[bool], None]
+    ) -> AsyncIterator[bytes]:
+        healthy = False
+        try:
+            while True:
+                frame = await self._recv(w, deadline)
+                tag = frame[:1]
+                if tag == b"D":
+                    yield frame[1:]
+                elif tag == b"Z":
+                    healthy = True
+                    return
+                else:
+                    raise RuntimeError("the query failed while its result was being sent")
+        finally:
+            release(healthy)
+
+    async def close(self) -> None:
+        if self.idle is not None:
+            while not self.idle.empty():
+                self._kill(self.idle.get_nowait())
+        self.threads.shutdown(wait=False, cancel_futures=True)
+        if not self.store.read_only:
+            shutil.rmtree(self.snap_dir, ignore_errors=True)
+
+
+def make_executor(store: Store, workers: int) -> Executor:
+    if store.path is None:
+        return ThreadExecutor(store)
+    return ProcessExecutor(store, workers)

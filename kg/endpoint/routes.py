@@ -1,0 +1,163 @@
+"""The FastAPI adapter: HTTP in, ``protocol.Request`` to ``service.Endpoint``, answers out.
+
+Every error leaves through ``error_response``: one JSON shape,
+``{"error": {"status": 400, "title": "Bad Request", "message": "..."}}``, with CORS headers.
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from importlib.resources import files
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from fastapi.requests import Request as HTTPRequest
+from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
+
+from kg.endpoint import describe, metrics, pages
+from kg.endpoint.negotiation import HTML, RDF_FORMATS, pick
+from kg.endpoint.pool import Answer
+from kg.endpoint.protocol import ProtocolError, Request, check_size, multipart_parts
+from kg.endpoint.service import Endpoint
+
+STATIC = files("kg.endpoint") / "static"
+ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH"]
+
+
+def error_response(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    try:
+        title = HTTPStatus(status).phrase
+    except ValueError:
+        title = "Error"
+    body = {"error": {"status": status, "title": title, "message": message}}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+async def read_request(http: HTTPRequest, endpoint: Endpoint) -> Request:
+    """The protocol view of an HTTP request; the body is read up to ``max_body`` (413 past it)."""
+    limit = endpoint.settings.max_body
+    declared = http.headers.get("content-length")
+    if declared and declared.isdigit():
+        check_size(int(declared), endpoint.policy)
+    body = bytearray()
+    async for chunk in http.stream():
+        body += chunk
+        if len(body) > limit:
+            check_size(len(body), endpoint.policy)
+    return Request(
+        method=http.method,
+        params=list(http.query_params.multi_items()),
+        content_type=http.headers.get("content-type"),
+        body=bytes(body),
+        accept=http.headers.get("accept"),
+        authorization=http.headers.get("authorization"),
+        url=str(http.url.replace(query="")),
+    )
+
+
+def to_response(answer: Answer) -> Response:
+    """(uvicorn sends no body for HEAD, so HEAD and GET share this.)"""
+    headers = dict(answer.headers)
+    if answer.stream is not None:
+        return StreamingResponse(
+            answer.stream, status_code=answer.status, media_type=answer.media_type, headers=headers
+        )
+    return Response(answer.body, status_code=answer.status, media_type=answer.media_type, headers=headers)
+
+
+def build_router(endpoint: Endpoint) -> APIRouter:
+    router = APIRouter()
+
+    @router.api_route("/sparql", methods=ALL_METHODS, summary="SPARQL 1.1 Protocol: query")
+    async def sparql(http: HTTPRequest) -> Response:
+        """Query by GET (``?query=``), POST form or POST ``application/sparql-query``.
+        Without a query, GET answers the service description (RDF by negotiation)."""
+        req = await read_request(http, endpoint)
+        answer = await endpoint.query(req)
+        if answer is None:
+            answer = await describe.service_description(endpoint, req, str(http.url.replace(query="")))
+        return to_response(answer)
+
+    @router.api_route("/update", methods=ALL_METHODS, summary="SPARQL 1.1 Update (off by default)")
+    async def update(http: HTTPRequest) -> Response:
+        """POST form or ``application/sparql-update``; needs allow_update and the bearer token."""
+        req = await read_request(http, endpoint)
+        await endpoint.update(req)
+        return Response(status_code=204)
+
+    async def _store(http: HTTPRequest, direct: str | None) -> Response:
+        req = await read_request(http, endpoint)
+        if http.method == "POST" and direct is None and not (req.param("graph") or req.param("default")):
+            iri = await endpoint.graph_create(req)
+            return Response(status_code=201, headers={"Location": iri})
+        target = endpoint.target(req, direct)
+        if http.method in ("GET", "HEAD"):
+            return to_response(await endpoint.graph_get(req, target))
+        if http.method in ("PUT", "POST", "DELETE"):
+            parts = None
+            if http.method == "POST" and (req.content_type or "").startswith("multipart/form-data"):
+                parts = multipart_parts(req.content_type or "", req.body)
+            status = await endpoint.graph_write(req, target, parts)
+            return Response(status_code=status)
+        raise ProtocolError(
+            405, f"method {http.method} is not allowed on /store", {"Allow": "GET, HEAD, PUT, POST, DELETE"}
+        )
+
+    @router.api_route("/store", methods=ALL_METHODS, summary="Graph Store HTTP Protocol (indirect)")
+    async def store(http: HTTPRequest) -> Response:
+        """``?graph=IRI`` or ``?default``: GET any graph; PUT / POST / DELETE with the token."""
+        return await _store(http, None)
+
+    @router.api_route("/store/{rest:path}", methods=ALL_METHODS, summary="Graph Store HTTP Protocol (direct)")
+    async def store_direct(http: HTTPRequest, rest: str) -> Response:
+        """The graph named by this very URL."""
+        return await _store(http, str(http.url.replace(query="")))
+
+    @router.get("/void", summary="VoID statistics")
+    async def void(http: HTTPRequest) -> Response:
+        req = await read_request(http, endpoint)
+        return to_response(await describe.void_answer(endpoint, req, str(http.base_url)))
+
+    @router.get("/health", summary="Liveness and store size")
+    async def health() -> dict[str, Any]:
+        return {"status": "ok", "generation": endpoint.generation}
+
+    @router.get("/", include_in_schema=False)
+    async def index() -> Response:
+        return FileResponse(str(STATIC / "index.html"), media_type="text/html")
+
+    @router.get("/static/{name}", include_in_schema=False)
+    async def static(name: str) -> Response:
+        target = STATIC / name
+        if "/" in name or name.startswith(".") or not target.is_file():
+            raise ProtocolError(404, f"no static file {name!r}")
+        kind = {"js": "text/javascript", "css": "text/css", "html": "text/html"}.get(name.rsplit(".", 1)[-1])
+        return Response(target.read_bytes(), media_type=kind or "application/octet-stream")
+
+    base_path = pages.base_path(endpoint.settings.base)
+
+    @router.get(base_path + "{rest:path}", summary="Entity pages (Linked Data)")
+    async def entity(http: HTTPRequest, rest: str) -> Response:
+        """HTML for browsers; Turtle, JSON-LD, ... by content negotiation."""
+        req = await read_request(http, endpoint)
+        iri = endpoint.settings.base + rest
+        key = req.first("format")
+        fmt = pick(req.accept, (HTML, *RDF_FORMATS), key)
+        if fmt is None:
+            raise ProtocolError(406, "no acceptable media type (offered: text/html and the RDF formats)")
+        if fmt is HTML:
+            return Response(await pages.entity_html(endpoint, iri), media_type="text/html; charset=utf-8")
+        return to_response(await pages.entity_rdf(endpoint, iri, fmt.key))
+
+    return router
+
+
+def install(app: FastAPI, endpoint: Endpoint) -> None:
+    @app.exception_handler(ProtocolError)
+    async def protocol_error(_: HTTPRequest, exc: ProtocolError) -> Response:
+        return error_response(exc.status, exc.message, exc.headers)
+
+    if endpoint.settings.metrics:
+        metrics.install(app, endpoint)
+
+    app.include_router(build_router(endpoint))

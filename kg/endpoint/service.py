@@ -1,0 +1,274 @@
+"""The endpoint as a library: protocol operations -> answers, with no web framework in sight.
+
+``Endpoint`` ties the pure protocol (``protocol``), the query executor (``pool``) and the store's
+write methods together. Routes (``routes``) only turn HTTP into ``protocol.Request`` and answers
+back into responses.
+
+Writes and the merged default graph
+-----------------------------------
+kg keeps the default graph as the deduplicated merge of the named graphs (see ``kg.store``).
+Writes therefore address named graphs only:
+
+* Graph Store Protocol PUT/POST/DELETE on ``?graph=`` go through ``Store.replace_graph``, which
+  replaces a graph and its share of the merge in one transaction; on ``?default`` they answer 405.
+* A SPARQL Update is read operation by operation (``lexer.plan_update``): one that would write the
+  default graph (bare triples in a template without WITH, LOAD without INTO, CLEAR/DROP DEFAULT,
+  ... TO DEFAULT) is refused with 400 and says how to address a named graph instead. Otherwise
+  the update runs in one transaction together with operations that bring the merge up to date
+  for the graphs it touched (or for all graphs, after ``GRAPH ?g`` / ``DROP ALL``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, replace
+from typing import Any
+from urllib.parse import urljoin
+
+import pyoxigraph as ox
+
+from kg.endpoint import lexer
+from kg.endpoint.execute import Job
+from kg.endpoint.negotiation import RDF_FORMATS, RESULT_FORMATS, pick
+from kg.endpoint.pool import Answer, make_executor
+from kg.endpoint.protocol import (
+    Operation,
+    Policy,
+    ProtocolError,
+    Request,
+    check_write,
+    media_type,
+    parse_operation,
+)
+from kg.namespaces import PREFIXES
+from kg.settings import Settings
+from kg.store import Store, meta_graph_iri
+
+_PREVIOUS = "urn:kg:endpoint:previous:"
+
+RDF_INPUT = {
+    "text/turtle": ox.RdfFormat.TURTLE,
+    "application/x-turtle": ox.RdfFormat.TURTLE,
+    "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "text/plain": ox.RdfFormat.N_TRIPLES,
+    "application/ld+json": ox.RdfFormat.JSON_LD,
+    "application/rdf+xml": ox.RdfFormat.RDF_XML,
+    "text/n3": ox.RdfFormat.N3,
+}
+
+
+def policy_of(settings: Settings) -> Policy:
+    allow = tuple(p.strip() for p in settings.service_allowlist.split(",") if p.strip())
+    return Policy(settings.max_body, settings.allow_update, settings.token, settings.allow_service, allow)
+
+
+@dataclass(frozen=True)
+class GraphTarget:
+    iri: str | None  # None: the default graph
+
+
+class Endpoint:
+    """Everything the HTTP layer calls; one per app."""
+
+    def __init__(self, settings: Settings, store: Store) -> None:
+        self.settings = settings
+        self.store = store
+        self.policy = policy_of(settings)
+        self.executor = make_executor(store, settings.workers)
+        self.prefixes = {**PREFIXES, "id": settings.base}
+        self.meta = meta_graph_iri(settings.base)
+        self.generation = 0
+
+    # -- queries -----------------------------------------------------------------------------
+
+    def job(self, op: Operation, req: Request, max_rows: int | None = None) -> Job:
+        key = req.first("format")
+        rf = pick(req.accept, RESULT_FORMATS, key)
+        gf = pick(req.accept, RDF_FORMATS, key)
+        if rf is None and gf is None:
+            offered = ", ".join(f.media_type for f in (*RESULT_FORMATS, *RDF_FORMATS))
+            raise ProtocolError(406, f"no acceptable media type in Accept (offered: {offered})")
+        return Job(
+            op.text,
+            rf.key if rf else None,
+            gf.key if gf else None,
+            tuple(op.default_graphs),
+            tuple(op.named_graphs),
+            self.settings.max_rows if max_rows is None else max_rows,
+            self.prefixes,
+            req.url,
+        )
+
+    async def query(self, req: Request) -> Answer | None:
+        """Answer a /sparql request; None when it carries no query (service description)."""
+        op = parse_operation(req, self.policy, update=False)
+        if op is None:
+            return None
+        return await self.run(self.job(op, req))
+
+    async def run(self, job: Job) -> Answer:
+        return await self.executor.run(job, self.settings.query_timeout)
+
+    async def select(self, sparql: str) -> list[dict[str, Any]]:
+        """Run a SELECT for the pages; rows as {var: term JSON}."""
+        import json
+
+        answer = await self.run(Job(sparql, "json", None, max_rows=self.settings.max_rows or 0))
+        body = answer.body
+        if answer.stream is not None:
+            body = b"".join([chunk async for chunk in answer.stream])
+        rows: list[dict[str, Any]] = json.loads(body)["results"]["bindings"]
+        return rows
+
+    # -- updates -----------------------------------------------------------------------------
+
+    def _merge_ops(self, plan: lexer.UpdatePlan) -> tuple[list[str], list[str]]:
+        keep = f'FILTER(?h != <{self.meta}> && !STRSTARTS(STR(?h), "{_PREVIOUS}"))'
+        if lexer.ALL in plan.touched:
+            return [], [
+                "DELETE { ?s ?p ?o } WHERE { ?s ?p ?o FILTER NOT EXISTS { GRAPH ?h { ?s ?p ?o } "
+                + keep
+                + " } }",
+                "INSERT { ?s ?p ?o } WHERE { GRAPH ?h { ?s ?p ?o } " + keep + " }",
+            ]
+        pre: list[str] = []
+        post: list[str] = []
+        drops: list[str] = []
+        for i, g in enumerate(sorted(plan.touched - {self.meta})):
+            tmp = f"<{_PREVIOUS}{i}>"
+            pre.append(f"ADD SILENT <{g}> TO {tmp}")
+            post.append(f"INSERT {{ ?s ?p ?o }} WHERE {{ GRAPH <{g}> {{ ?s ?p ?o }} }}")
+            post.append(
+                f"DELETE {{ ?s ?p ?o }} WHERE {{ GRAPH {tmp} {{ ?s ?p ?o }} "
+                f"FILTER NOT EXISTS {{ GRAPH ?h {{ ?s ?p ?o }} {keep} }} }}"
+            )
+            drops.append(f"DROP SILENT GRAPH {tmp}")
+        return pre, post + drops
+
+    async def update(self, req: Request) -> None:
+        if req.method != "POST":
+            raise ProtocolError(
+                405, f"method {req.method} is not allowed here: send updates by POST", {"Allow": "POST"}
+            )
+        check_write(req, self.policy)
+        op = parse_operation(req, self.policy, update=True)
+        assert op is not None
+        text = lexer.with_dataset(op.text, op.default_graphs, op.named_graphs)
+        plan = lexer.plan_update(text)
+        base = req.url
+        plan.touched = {g if g == lexer.ALL or base is None else urljoin(base, g) for g in plan.touched}
+        if plan.refusal:
+            raise ProtocolError(400, plan.refusal)
+        if not lexer.remote_targets(op.text, "LOAD"):
+            try:  # syntax check on an empty store, so error positions refer to the caller's text
+                ox.Store().update(op.text, base_iri=base)
+            except SyntaxError as exc:
+                raise ProtocolError(400, f"SPARQL Update syntax error: {exc}") from None
+        pre, post = self._merge_ops(plan)
+        if pre or post:
+            text = " ;\n".join([*pre, text.rstrip().rstrip(";"), *post])
+        await asyncio.to_thread(self._write, lambda: self.store.ox.update(text, base_iri=base))
+
+    def _write(self, action: Any) -> None:
+        with self.store.write_lock:
+            try:
+                action()
+            except SyntaxError as exc:
+                raise ProtocolError(400, f"SPARQL Update syntax error: {exc}") from None
+            except OSError as exc:
+                raise ProtocolError(500, f"the store could not be written: {exc}") from None
+            self.executor.publish()
+            self.generation += 1
+
+    # -- graph store protocol ----------------------------------------------------------------
+
+    def target(self, req: Request, direct_iri: str | None = None) -> GraphTarget:
+        graphs = req.param("graph")
+        default = bool(req.param("default"))
+        if direct_iri is not None:
+            if graphs or default:
+                raise ProtocolError(400, "a graph named by the path takes no ?graph= or ?default")
+            return GraphTarget(direct_iri)
+        if len(graphs) > 1 or (graphs and default):
+            raise ProtocolError(400, "name exactly one graph: ?graph=IRI or ?default")
+        if graphs:
+            return GraphTarget(graphs[0])
+        if default:
+            return GraphTarget(None)
+        raise ProtocolError(400, "name a graph: ?graph=IRI (URL-encoded) or ?default")
+
+    async def graph_get(self, req: Request, target: GraphTarget) -> Answer:
+        if target.iri is None:
+            sparql = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
+        else:
+            if not self.store.has_graph(target.iri):
+                raise ProtocolError(404, f"no graph <{target.iri}> in this store")
+            sparql = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{target.iri}> {{ ?s ?p ?o }} }}"
+        key = req.first("format")
+        fmt = pick(req.accept, RDF_FORMATS, key)
+        if fmt is None:
+            offered = ", ".join(f.media_type for f in RDF_FORMATS)
+            raise ProtocolError(406, f"no acceptable RDF media type in Accept (offered: {offered})")
+        return await self.run(Job(sparql, None, fmt.key, max_rows=0, prefixes=self.prefixes))
+
+    def parse_rdf(self, body: bytes, content_type: str | None, base: str | None) -> list[ox.Triple]:
+        mt = media_type(content_type)
+        fmt = RDF_INPUT.get(mt)
+        if fmt is None:
+            raise ProtocolError(
+                415,
+                f"media type {mt or '(none)'!r} is not an RDF format kg reads "
+                f"(use one of: {', '.join(RDF_INPUT)})",
+            )
+        try:
+            return [
+                ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(body, format=fmt, base_iri=base)
+            ]
+        except SyntaxError as exc:
+            raise ProtocolError(400, f"the {mt} body does not parse: {exc}") from None
+
+    async def graph_write(
+        self, req: Request, target: GraphTarget, parts: list[tuple[str | None, bytes]] | None = None
+    ) -> int:
+        """PUT, POST or DELETE a named graph; the HTTP status to answer (201 or 204)."""
+        check_write(req, self.policy)
+        if target.iri is None:
+            raise ProtocolError(
+                405,
+                "the default graph is the merge of the named graphs and cannot be written directly; "
+                "write a named graph (?graph=IRI)",
+                {"Allow": "GET, HEAD"},
+            )
+        iri = target.iri
+        existed = self.store.has_graph(iri)
+        if req.method == "DELETE":
+            if not existed:
+                raise ProtocolError(404, f"no graph <{iri}> in this store")
+            await asyncio.to_thread(self._write, lambda: self.store.replace_graph(iri, []))
+            return 204
+        incoming: list[ox.Triple] = []
+        for ctype, body in parts if parts is not None else [(req.content_type, req.body)]:
+            incoming += self.parse_rdf(body, ctype, iri)
+        merge = req.method == "POST"
+
+        def write() -> None:
+            new = [*self.store.graph_triples(iri), *incoming] if merge else incoming
+            self.store.replace_graph(iri, list(dict.fromkeys(new)))
+
+        await asyncio.to_thread(self._write, write)
+        return 204 if existed else 201
+
+    async def graph_create(self, req: Request) -> str:
+        """POST on the store itself: a new graph with a fresh IRI (answered as Location)."""
+        import uuid
+
+        iri = f"{self.settings.base}graph/posted-{uuid.uuid4().hex}"
+        await self.graph_write(replace(req, method="PUT"), GraphTarget(iri))
+        return iri
+
+    async def close(self) -> None:
+        await self.executor.close()
+
+
+def with_settings(settings: Settings, **changes: Any) -> Settings:
+    return replace(settings, **changes)

@@ -1,0 +1,189 @@
+"""The only module that knows the order of the stages.
+
+    ingest -> extract -> resolve -> rdfize -> validate -> store -> link (offline)
+
+``build`` runs them over files and folders. A document whose graph does not conform to the
+shapes is not loaded and is reported with its file, focus node and message; a file that cannot
+be read is reported with its problem; the rest of the batch loads either way. Each document is
+written in one transaction, so nothing already stored is lost or half-written.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import Graph
+from rdflib.namespace import RDFS
+
+from kg.errors import InputError
+from kg.extract import extract
+from kg.ingest import discover, read_document
+from kg.link import offline_link_triples
+from kg.model import Document
+from kg.namespaces import ONTOLOGY_GRAPH
+from kg.rdfize import rdfize
+from kg.resolve import Resolution, resolve
+from kg.resources import file_hash, ontology_path
+from kg.store import DEFAULT, Store, doc_graph_iri, to_ox_triples
+from kg.validate import Report as ValidationReport
+from kg.validate import Violation, validate_graph
+
+
+@dataclass
+class DocResult:
+    """What happened to one input file."""
+
+    source: str
+    outcome: str  # added | replaced | unchanged | source-added | invalid | unreadable
+    doc_id: str | None = None
+    entities: Counter[str] = field(default_factory=Counter)
+    triples: int = 0
+    violations: list[Violation] = field(default_factory=list)
+    error: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class BuildReport:
+    results: list[DocResult] = field(default_factory=list)
+
+    @property
+    def loaded(self) -> list[DocResult]:
+        return [r for r in self.results if r.outcome in ("added", "replaced", "unchanged", "source-added")]
+
+    @property
+    def entities(self) -> Counter[str]:
+        total: Counter[str] = Counter()
+        for r in self.loaded:
+            total.update(r.entities)
+        return total
+
+    @property
+    def violations(self) -> int:
+        return sum(len(r.violations) for r in self.results)
+
+    @property
+    def exit_code(self) -> int:
+        """0 all loaded, 1 some document did not conform, 2 some input could not be read."""
+        if any(r.outcome == "unreadable" for r in self.results):
+            return 2
+        if any(r.outcome == "invalid" for r in self.results):
+            return 1
+        return 0
+
+
+def ensure_ontology(store: Store) -> bool:
+    """Load the ontology into its own graph unless this version is already there."""
+    path = ontology_path()
+    triples = [q.triple for q in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)]
+    return store.ensure_graph(ONTOLOGY_GRAPH, triples, file_hash(path))
+
+
+def stored_label(store: Store) -> Callable[[str], str | None]:
+    label = ox.NamedNode(str(RDFS.label))
+
+    def lookup(iri: str) -> str | None:
+        for q in store.ox.quads_for_pattern(ox.NamedNode(iri), label, None, DEFAULT):
+            return str(q.object.value) if isinstance(q.object, ox.Literal) else None
+        return None
+
+    return lookup
+
+
+def process(
+    doc: Document, base: str, known_label: Callable[[str], str | None] | None = None
+) -> tuple[Resolution, Graph]:
+    """extract -> resolve -> rdfize for one document (no store writes)."""
+    resolution = resolve(extract(doc), base, known_label)
+    return resolution, rdfize(resolution)
+
+
+def build_document(store: Store, doc: Document, force: bool = False) -> DocResult:
+    """Run the stages on one document and load it if it conforms."""
+    result = DocResult(source=doc.source, outcome="unchanged", doc_id=doc.doc_id)
+    graph_iri = doc_graph_iri(store.base, doc.doc_id)
+    if not force and store.has_graph(graph_iri):
+        if doc.source in store.sources_of(graph_iri):
+            return result
+        result.outcome = store.put_document(doc.doc_id, doc.source, [])
+        return result
+    resolution, graph = process(doc, store.base, stored_label(store))
+    result.warnings = list(resolution.extraction.warnings)
+    result.entities = Counter(e.kind.value for e in resolution.entities)
+    result.triples = len(graph)
+    report = validate_graph(graph)
+    if not report.conforms:
+        result.outcome = "invalid"
+        result.violations = report.violations
+        return result
+    triples = to_ox_triples(graph)
+    if force and store.has_graph(graph_iri):
+        store.replace_graph(graph_iri, triples)
+        result.outcome = "replaced"
+        if doc.source not in store.sources_of(graph_iri):
+            store.put_document(doc.doc_id, doc.source, triples)
+        return result
+    result.outcome = store.put_document(doc.doc_id, doc.source, triples)
+    return result
+
+
+def build(
+    paths: list[Path],
+    store: Store,
+    force: bool = False,
+    on_result: Callable[[DocResult], None] | None = None,
+    files: list[Path] | None = None,
+    link: bool = True,
+) -> BuildReport:
+    """Ingest, extract, map, validate and load every file under ``paths``.
+
+    Raises InputError before touching the store when a path does not exist; files that cannot
+    be read are reported in the result and skipped.
+    """
+    report = BuildReport()
+    files = discover(paths) if files is None else files  # a missing path stops here, store untouched
+    ensure_ontology(store)
+    for path in files:
+        try:
+            doc = read_document(path)
+        except InputError as exc:
+            result = DocResult(source=exc.path, outcome="unreadable", error=exc.message)
+        else:
+            result = build_document(store, doc, force=force)
+        report.results.append(result)
+        if on_result is not None:
+            on_result(result)
+    if link:
+        link_offline(store)
+    store.flush()
+    return report
+
+
+def links_graph(store: Store) -> str:
+    return f"{store.base}graph/links"
+
+
+def link_offline(store: Store) -> bool:
+    """Recompute the offline links of everything in the store; write only if they changed."""
+    triples, digest = offline_link_triples(store)
+    return store.ensure_graph(links_graph(store), triples, digest)
+
+
+def graph_of(store: Store, graph_iri: str) -> Graph:
+    """A named graph of the store as a plain in-memory rdflib Graph (what pyshacl is fast on)."""
+    data = store.ox.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(graph_iri))
+    return Graph().parse(data=data, format="nt")
+
+
+def validate_store(store: Store) -> list[tuple[str, ValidationReport]]:
+    """Validate each document graph (and the links graph, if any) on its own."""
+    graphs = store.document_graphs()
+    for suffix in ("", "-online", "-confirmed"):
+        links = links_graph(store) + suffix
+        if store.has_graph(links):
+            graphs.append(links)
+    return [(g, validate_graph(graph_of(store, g))) for g in graphs]
