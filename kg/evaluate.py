@@ -463,7 +463,7 @@ def format_table(report: EvaluationReport) -> str:
     lines.append(f"documents: {len(report.documents)}")
     lines += [f"warning: {w}" for w in report.warnings]
     lines += [f"error: {e}" for e in report.errors]
-    return "\n".join(lines)
+    return "\n".join(lines) + "\n"
 
 
 def error_kinds(report: EvaluationReport) -> list[tuple[str, int]]:
