@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from functools import cache
@@ -474,7 +474,7 @@ def error_kinds(report: EvaluationReport) -> list[tuple[str, int]]:
             for item in items:
                 kind = item.split(":", 1)[0]
                 if kind == "relation":
-                    kind = f"relation {item.split(' ')[-2] if False else _predicate(item)}"
+                    kind = f"relation {_predicate(item)}"
                 counts[f"{prefix} {kind}"] = counts.get(f"{prefix} {kind}", 0) + 1
     return sorted(counts.items(), key=lambda kv: -kv[1])
 
@@ -484,7 +484,3 @@ def _predicate(item: str) -> str:
         if f" {p} " in item:
             return str(p)
     return "?"
-
-
-def _iter_lines(items: Iterable[str]) -> str:
-    return "\n".join(items)

@@ -838,18 +838,6 @@ class Reader:
                 k = right + 2
                 if k < len(doc) and doc[k].lower_ in ("a", "the"):
                     k += 1
-                new = (
-                    tail_end(
-                        doc,
-                        k - 1,
-                        frozenset({"a", "the"}) | connectors,
-                        frozenset(),
-                        frozenset(),
-                        allow_comma=True,
-                    )
-                    if False
-                    else k
-                )
                 j = k
                 while j < len(doc) and doc[j].text[:1].isupper():
                     j += 1

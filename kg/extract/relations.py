@@ -730,7 +730,6 @@ class Relations:
 
     def org_places(self) -> None:
         r, doc = self.r, self.doc
-        places = {c.key: c for c in r.clusters_of(Kind.PLACE)}
         place_names = {p["name"]: p for p in resources.load("places")["places"]}
         for p in resources.load("places")["places"]:
             for v in p["variants"]:
@@ -776,7 +775,6 @@ class Relations:
                     last = found
             if last and where:
                 r.add_fact(last[1], "locatedIn", where[1], last[0].sent)
-        del places
 
     def place_cluster(self, name: str, start: int, end: int) -> Cluster:
         from kg.extract.pipeline import norm_key
