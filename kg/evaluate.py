@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from functools import cache
@@ -341,9 +341,13 @@ def score_document(gold: dict[str, Any], extraction: Extraction) -> DocumentRepo
         sim = max(similarity(g["label"], name) for name in {p.label, *p.alt_labels})
         bonus = 0.0
         loc = p.attrs.get("location")
-        if g.get("location") and isinstance(loc, str) and loc in entity_by_id:
-            if norm(g["location"]) in _names(entity_by_id[loc]):
-                bonus += 0.2
+        if (
+            g.get("location")
+            and isinstance(loc, str)
+            and loc in entity_by_id
+            and norm(g["location"]) in _names(entity_by_id[loc])
+        ):
+            bonus += 0.2
         if g.get("start") and _date(p.attrs.get("start")) == g["start"]:
             bonus += 0.2
         return sim + bonus
@@ -454,13 +458,12 @@ def format_table(report: EvaluationReport) -> str:
     for name, s in rows:
         if name == "entities (all)":
             lines.append("-" * len(lines[0]))
-        lines.append(
-            f"{name:<16}{s.tp + s.fn:>6}{s.tp + s.fp:>6}{s.tp:>6}{s.precision:>8.3f}{s.recall:>8.3f}{s.f1:>8.3f}"
-        )
+        counts = f"{name:<16}{s.tp + s.fn:>6}{s.tp + s.fp:>6}{s.tp:>6}"
+        lines.append(f"{counts}{s.precision:>8.3f}{s.recall:>8.3f}{s.f1:>8.3f}")
     lines.append(f"documents: {len(report.documents)}")
     lines += [f"warning: {w}" for w in report.warnings]
     lines += [f"error: {e}" for e in report.errors]
-    return "\n".join(lines)
+    return "\n".join(lines) + "\n"
 
 
 def error_kinds(report: EvaluationReport) -> list[tuple[str, int]]:
@@ -471,7 +474,7 @@ def error_kinds(report: EvaluationReport) -> list[tuple[str, int]]:
             for item in items:
                 kind = item.split(":", 1)[0]
                 if kind == "relation":
-                    kind = f"relation {item.split(' ')[-2] if False else _predicate(item)}"
+                    kind = f"relation {_predicate(item)}"
                 counts[f"{prefix} {kind}"] = counts.get(f"{prefix} {kind}", 0) + 1
     return sorted(counts.items(), key=lambda kv: -kv[1])
 
@@ -481,7 +484,3 @@ def _predicate(item: str) -> str:
         if f" {p} " in item:
             return str(p)
     return "?"
-
-
-def _iter_lines(items: Iterable[str]) -> str:
-    return "\n".join(items)

@@ -11,6 +11,9 @@ Deterministic and offline: a blank English spaCy pipeline built once per process
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
+
 from kg.extract.mentions import Cluster
 from kg.extract.reader import Reader
 from kg.extract.relations import Relations
@@ -19,12 +22,91 @@ from kg.model import Span as CharSpan
 
 __all__ = ["extract"]
 
-#: Text longer than this is read in pieces of about this size (cut at paragraph breaks).
-CHUNK = 200_000
+NOTHING_RECOGNISED = (
+    "nothing could be extracted: no person, State, organisation, post, event or document was recognised"
+)
+
+#: Text longer than this is read in pieces of about this size, cut at paragraph (else line, else
+#: sentence) breaks; entities with the same kind and key in two pieces are one entity.
+CHUNK = 20_000
 
 
 def extract(doc: Document) -> Extraction:
     """Read the entities, relations and quotations of one document."""
+    if len(doc.text) <= CHUNK:
+        return _extract(doc)
+    result = Extraction(document=doc)
+    by_key: dict[tuple[Kind, str], Entity] = {}
+    ids: dict[str, str] = {}
+    counters: dict[Kind, int] = {}
+    seen_relations: dict[tuple[str, str, str], Relation] = {}
+    for offset, piece in _pieces(doc.text):
+        part = _extract(
+            replace(doc, text=piece) if offset == 0 else replace(doc, text=piece, dateline_place=None)
+        )
+        shift = _shifter(offset)
+        result.sentences += [shift(s) for s in part.sentences]
+        for w in part.warnings:
+            if w not in result.warnings and not w.startswith("nothing could be extracted"):
+                result.warnings.append(w)
+        local: dict[str, str] = {}
+        for e in part.entities:
+            mentions = [Mention(shift(m.span), m.text, shift(m.sentence)) for m in e.mentions]
+            merged = by_key.get((e.kind, e.key))
+            if merged is None:
+                n = counters[e.kind] = counters.get(e.kind, 0) + 1
+                merged = Entity(f"{e.local_id.rsplit('-', 1)[0]}-{n}", e.kind, e.label, e.key, [], set(), {})
+                by_key[(e.kind, e.key)] = merged
+                result.entities.append(merged)
+            merged.mentions += mentions
+            merged.alt_labels |= e.alt_labels | ({e.label} - {merged.label})
+            local[e.local_id] = merged.local_id
+            for k, v in e.attrs.items():
+                merged.attrs.setdefault(k, v)
+        for e in part.entities:
+            target = by_key[(e.kind, e.key)]
+            for k, v in list(target.attrs.items()):
+                if isinstance(v, str) and v in local and k in ("location", "of", "country"):
+                    target.attrs[k] = local[v]
+        for r in part.relations:
+            key = (local[r.subject], r.predicate, local[r.object])
+            rel = seen_relations.get(key)
+            if rel is None:
+                rel = seen_relations[key] = Relation(*key, evidence=[])
+                result.relations.append(rel)
+            rel.evidence += [shift(s) for s in r.evidence]
+        for q in part.quotations:
+            result.quotations.append(
+                Quotation(shift(q.span), q.text, local[q.speaker], local[q.event] if q.event else None)
+            )
+        ids.update(local)
+    if not result.entities:
+        result.warnings.append(NOTHING_RECOGNISED)
+    return result
+
+
+def _pieces(text: str) -> list[tuple[int, str]]:
+    """Cut ``text`` into pieces of at most about CHUNK characters at the best break available."""
+    out: list[tuple[int, str]] = []
+    start = 0
+    while start < len(text):
+        end = min(start + CHUNK, len(text))
+        if end < len(text):
+            for sep in ("\n\n", "\n", ". ", " "):
+                cut = text.rfind(sep, start + CHUNK // 2, end)
+                if cut > start:
+                    end = cut + len(sep)
+                    break
+        out.append((start, text[start:end]))
+        start = end
+    return out
+
+
+def _shifter(offset: int) -> Callable[[CharSpan], CharSpan]:
+    return lambda span: CharSpan(span.start + offset, span.end + offset)
+
+
+def _extract(doc: Document) -> Extraction:
     result = Extraction(document=doc)
     if not doc.text.strip():
         result.warnings.append("nothing could be extracted: the text is empty")
@@ -46,9 +128,7 @@ def extract(doc: Document) -> Extraction:
     relations.run()
     _finish(reader, relations, result)
     if not result.entities:
-        result.warnings.append(
-            "nothing could be extracted: no person, State, organisation, post, event or document was recognised"
-        )
+        result.warnings.append(NOTHING_RECOGNISED)
     return result
 
 

@@ -7,11 +7,36 @@ helpers; the rules that fill it live in ``kg.extract.rules``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from spacy.tokens import Doc, Span
 
 from kg.model import Kind, PartialDate
+
+_VERSION = [0]
+
+
+def mention_version() -> int:
+    """Bumped whenever any cluster's mention list changes (lets lookups cache an index)."""
+    return _VERSION[0]
+
+
+class MentionList(list["Ment"]):
+    """A list of mentions that records that it changed."""
+
+    def append(self, item: Ment) -> None:
+        _VERSION[0] += 1
+        super().append(item)
+
+    def extend(self, items: Iterable[Ment]) -> None:
+        _VERSION[0] += 1
+        super().extend(items)
+
+    def sort(self, *args: Any, **kwargs: Any) -> None:
+        _VERSION[0] += 1
+        super().sort(*args, **kwargs)
 
 
 @dataclass
@@ -36,7 +61,14 @@ class Cluster:
     kind: Kind
     key: str
     label: str
-    mentions: list[Ment] = field(default_factory=list)
+    mentions: list[Ment] = field(default_factory=MentionList)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "mentions":
+            _VERSION[0] += 1
+            value = value if isinstance(value, MentionList) else MentionList(value)
+        object.__setattr__(self, name, value)
+
     alt_labels: set[str] = field(default_factory=set)
     attrs: dict[str, object] = field(default_factory=dict)
     gender: str | None = None

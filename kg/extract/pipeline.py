@@ -1,6 +1,6 @@
 """The spaCy pipeline: built once, blank English, rules from ``rules/``; every component is registered here.
 
-    tokenizer          English, but hyphenated words stay one token ("Secretary-General", "Ki-moon")
+    tokenizer          English, but hyphenated words stay one token ("Secretary-General", "Ji-hoon")
     kg_gazetteer       EntityRuler: States (STATE), demonyms (STATE_ADJ), organisations (ORG), places (PLACE);
                        the entity id is the key (ISO3 for States, canonical name casefolded otherwise)
     kg_sentences       sentence starts after . ! ? (and closing quotes) and at line breaks
@@ -16,9 +16,12 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from typing import Any
+from itertools import combinations
+from typing import Any, cast
 
+import numpy
 import spacy
+from spacy.attrs import ENT_TYPE, SENT_START, TAG
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.pipeline import EntityRuler
@@ -30,17 +33,57 @@ from kg.extract import resources
 STATE, STATE_ADJ, ORG, PLACE = "STATE", "STATE_ADJ", "ORG", "PLACE"
 GAZETTEER_LABELS = frozenset({STATE, STATE_ADJ, ORG, PLACE})
 
-for _name, _default in (
-    ("kg_name", False),
-    ("kg_particle", False),
-    ("kg_hon", None),
-    ("kg_title", None),
-    ("kg_speech", False),
-    ("kg_post_start", False),
-    ("kg_post_end", False),
+# Token flags: one bit each, kept per document in doc.user_data["kg_flags"]; the same flags are written
+# into the (otherwise unused) TAG attribute as "KG_<letters>" so the Matcher can read them natively.
+NAME, PARTICLE, HON, TITLE, SPEECH, POST_START, POST_END = 1, 2, 4, 8, 16, 32, 64
+_LETTERS = {NAME: "N", PARTICLE: "P", HON: "H", TITLE: "T", SPEECH: "S", POST_START: "B", POST_END: "E"}
+
+
+def flag_tag(bits: int) -> str:
+    return "KG_" + "".join(letter for bit, letter in _LETTERS.items() if bits & bit) if bits else ""
+
+
+def tags_with(bit: int) -> list[str]:
+    """All TAG values whose flags include ``bit``."""
+    bits = list(_LETTERS)
+    out = []
+    for n in range(1, len(bits) + 1):
+        for combo in combinations(bits, n):
+            value = sum(combo)
+            if value & bit:
+                out.append(flag_tag(value))
+    return out
+
+
+def flags(doc: Doc) -> list[int]:
+    value: list[int] = doc.user_data.setdefault("kg_flags", [0] * len(doc))
+    return value
+
+
+def _flag_getter(bit: int) -> Any:
+    return lambda token: bool(flags(token.doc)[token.i] & bit)
+
+
+for _name, _bit in (
+    ("kg_name", NAME),
+    ("kg_particle", PARTICLE),
+    ("kg_hon", HON),
+    ("kg_title", TITLE),
+    ("kg_speech", SPEECH),
+    ("kg_post_start", POST_START),
+    ("kg_post_end", POST_END),
 ):
     if not Token.has_extension(_name):
-        Token.set_extension(_name, default=_default)
+        Token.set_extension(_name, getter=_flag_getter(_bit))
+
+
+def _write_tags(doc: Doc, bits: list[int]) -> None:
+    strings = doc.vocab.strings
+    cache: dict[int, int] = {}
+    values = numpy.array(
+        [cache.setdefault(b, strings.add(flag_tag(b))) if b else 0 for b in bits], dtype="uint64"
+    ).reshape(-1, 1)
+    doc.from_array([TAG], cast(Any, values))
 
 
 def norm_key(text: str) -> str:
@@ -97,29 +140,36 @@ _CLOSERS = frozenset({'"', "'", ")", "]", "\u201d", "\u2019"})
 @Language.component("kg_sentences")
 def split_sentences(doc: Doc) -> Doc:
     """Sentence starts after final punctuation (and any closing quotes) and after line breaks."""
+    tokens = [(t.text, t.whitespace_) for t in doc]
+    n = len(tokens)
+    starts = [-1] * n
     start_next = True
-    for i, token in enumerate(doc):
-        if token.is_space:
-            token.is_sent_start = start_next
-            if "\n" in token.text:
+    i = 0
+    while i < n:
+        text, space = tokens[i]
+        if not text.strip():
+            if start_next and i == 0:
+                starts[i] = 1
+            if "\n" in text:
                 start_next = True
+            i += 1
             continue
-        token.is_sent_start = start_next
+        starts[i] = 1 if start_next else -1
         start_next = False
-        text = token.text
         if text in _FINAL or (len(text) > 1 and text[-1] in "!?"):
             j = i + 1
-            while j < len(doc) and doc[j].text in _CLOSERS:
+            while j < n and tokens[j][0] in _CLOSERS:
                 j += 1
-            if j == i + 1:
-                start_next = True
-            else:
-                for k in range(i + 1, j):
-                    doc[k].is_sent_start = False
-                if j < len(doc):
-                    doc[j].is_sent_start = True
-        elif "\n" in token.whitespace_:
             start_next = True
+            i = j
+            continue
+        if "\n" in space:
+            start_next = True
+        i += 1
+    if n:
+        doc.from_array(
+            [SENT_START], cast(Any, numpy.array(starts, dtype="int64").astype("uint64").reshape(-1, 1))
+        )
     return doc
 
 
@@ -135,20 +185,29 @@ class TokenFlags:
         self.speech = frozenset(people["speech_verbs"])
 
     def __call__(self, doc: Doc) -> Doc:
-        for token in doc:
-            text = token.text
+        bits = [0] * len(doc)
+        arr = doc.to_array([ENT_TYPE, SENT_START])
+        strings = doc.vocab.strings
+        gaz = {strings.add(label) for label in GAZETTEER_LABELS}
+        in_gazetteer = [int(v) in gaz for v in arr[:, 0]]
+        starts = {i for i, v in enumerate(arr[:, 1]) if int(v) == 1}
+        for i, text in enumerate([t.text for t in doc]):
+            b = 0
             if text in self.honorifics:
-                token._.kg_hon = self.honorifics[text] or "?"
+                b |= HON
             if text in self.titles:
-                token._.kg_title = self.titles[text] or "?"
-            if token.lower_ in self.speech:
-                token._.kg_speech = True
-            if token.ent_type_ in GAZETTEER_LABELS or text in self.stop or text in self.honorifics:
-                continue
-            if text in self.particles and not token.is_sent_start:
-                token._.kg_name = token._.kg_particle = True
-            elif is_name_like(text):
-                token._.kg_name = True
+                b |= TITLE
+            if text.lower() in self.speech:
+                b |= SPEECH
+            if not (in_gazetteer[i] or text in self.stop or text in self.honorifics):
+                if text in self.particles and i not in starts:
+                    b |= NAME | PARTICLE
+                elif is_name_like(text):
+                    b |= NAME
+            bits[i] = b
+        doc.user_data["kg_flags"] = bits
+        doc.user_data["kg_sent_starts"] = starts
+        _write_tags(doc, bits)
         return doc
 
 
@@ -156,7 +215,7 @@ _INITIAL = re.compile(r"^[A-Z]\.$")
 
 
 def is_name_like(text: str) -> bool:
-    """A capitalised word that could be (part of) a person's name: "Lajčák", "Ki-moon", "G."."""
+    """A capitalised word that could be (part of) a person's name: "Solberg-Vik", "Ji-hoon", "G."."""
     if not text or not text[0].isupper() or any(c.isdigit() for c in text):
         return False
     if _INITIAL.match(text):
@@ -196,12 +255,8 @@ class PostFinder:
             if start in taken or any(i in taken for i in range(start, end)):
                 continue
             head = doc[start:end]
-            if (
-                head.text in self.honorific_heads
-                and end < len(doc)
-                and (doc[end]._.kg_name or doc[end]._.kg_title)
-            ):
-                continue  # "Ambassador Jürg Lauber": an honorific, not a post
+            if head.text in self.honorific_heads and end < len(doc) and flags(doc)[end] & (NAME | TITLE):
+                continue  # "Ambassador Ana Ruiz": an honorific, not a post
             if (
                 head.text[0].islower()
                 and head.text.lower() in self.need_context
@@ -222,13 +277,17 @@ class PostFinder:
             taken.update(range(left, right))
         spans.sort(key=lambda s: s.start)
         doc.spans["kg_post"] = spans
+        bits = flags(doc)
         for span in spans:
-            span[0]._.kg_post_start = True
-            span[-1]._.kg_post_end = True
+            bits[span.start] |= POST_START
+            bits[span.end - 1] |= POST_END
+            for i in (span.start, span.end - 1):
+                doc[i].tag_ = flag_tag(bits[i])
         return doc
 
     def _lower_ok(self, doc: Doc, start: int, end: int) -> bool:
-        """A lower-case head ("representative", "head") is a post only with an "of"/"for" tail or a title before."""
+        """A lower-case head ("representative", "head") is a post only with an "of"/"for" tail or a
+        title before it."""
         if end < len(doc) and doc[end].lower_ in ("of", "for", "to"):
             return True
         prev = doc[start - 1] if start > 0 else None
@@ -280,7 +339,7 @@ def tail_end(
                 and _tail_word(doc[k], lower_nouns, k > j)
                 and not (stop_at_post and doc[k]._.kg_post_start)
             ):
-                if k > j and doc[k - 1].ent_type_ and doc[k].ent_iob_ != "I":
+                if k > j and doc[k - 1].ent_type_ in (STATE, STATE_ADJ) and doc[k].ent_iob_ != "I":
                     break  # a name ends with the gazetteer name it ends on ("... of Morocco| Hosts")
                 k += 1
             if k < n and k > j and doc[k - 1].text.endswith("-based"):
@@ -310,14 +369,34 @@ _ORDINAL = re.compile(
 
 
 _NOT_IN_NAMES = frozenset(
-    "January February March April May June July August September October November December Monday Tuesday "
-    "Wednesday Thursday Friday Saturday Sunday I".split()
+    [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+        "I",
+    ]
 )
 
 
 def _tail_word(token: Token, lower_nouns: frozenset[str], not_first: bool) -> bool:
     text = token.text
-    if token.is_space or token.is_punct and text not in ("'s", "’s") or text in _NOT_IN_NAMES:
+    if token.is_space or (token.is_punct and text not in ("'s", "’s")) or text in _NOT_IN_NAMES:
         return False
     if text[0].isupper() or token.ent_type_ in GAZETTEER_LABELS:
         return True
@@ -339,19 +418,18 @@ def _expand(element: dict[str, Any]) -> dict[str, Any]:
     element = dict(element)
     if "NAME" in element:
         op = element.pop("NAME")
-        return {"_": {"kg_name": True}, "OP": op, **element}
+        return {"TAG": {"IN": tags_with(NAME)}, "OP": op, **element}
     if element.pop("STATE", False):
         return {"ENT_TYPE": STATE, "OP": "+", **element}
-    if element.pop("POST_END", False):
-        return {"_": {"kg_post_end": True}, **element}
-    if element.pop("POST_START", False):
-        return {"_": {"kg_post_start": True}, **element}
-    if element.pop("SPEECH", False):
-        return {"_": {"kg_speech": True}, **element}
-    if element.pop("HON", False):
-        return {"ORTH": {"IN": list(resources.load("people")["honorifics"])}, **element}
-    if element.pop("TITLE", False):
-        return {"ORTH": {"IN": list(resources.load("people")["titles"])}, **element}
+    for macro, bit in (
+        ("POST_END", POST_END),
+        ("POST_START", POST_START),
+        ("SPEECH", SPEECH),
+        ("HON", HON),
+        ("TITLE", TITLE),
+    ):
+        if element.pop(macro, False):
+            return {"TAG": {"IN": tags_with(bit)}, **element}
     return element
 
 
@@ -367,7 +445,11 @@ class PeopleMatcher:
 
     def __call__(self, doc: Doc) -> Doc:
         found: dict[tuple[int, int], str] = {}
-        for match_id, start, end, alignment in self.matcher(doc, with_alignments=True):
+        bits = flags(doc)
+        starts = doc.user_data.get("kg_sent_starts", set())
+        ws = [t.whitespace_ for t in doc]
+        for match in self.matcher(doc, with_alignments=True):
+            match_id, start, _end, alignment = cast(tuple[int, int, int, list[int]], match)
             rule = doc.vocab.strings[match_id]
             elements = self.name_elements[rule]
             idx = [start + k for k, a in enumerate(alignment) if a in elements]
@@ -375,18 +457,13 @@ class PeopleMatcher:
                 continue
             s, e = min(idx), max(idx) + 1
             # extend to the whole run of name-like tokens, then trim particles at the edges
-            while (
-                s > 0
-                and doc[s - 1]._.kg_name
-                and not doc[s - 1].is_sent_start
-                and doc[s - 1].whitespace_ != "\n"
-            ):
+            while s > 0 and bits[s - 1] & NAME and s not in starts and "\n" not in ws[s - 1]:
                 s -= 1
-            while e < len(doc) and doc[e]._.kg_name and "\n" not in doc[e - 1].whitespace_:
+            while e < len(doc) and bits[e] & NAME and "\n" not in ws[e - 1]:
                 e += 1
-            while s < e and doc[s]._.kg_particle:
+            while s < e and bits[s] & PARTICLE:
                 s += 1
-            while e > s and doc[e - 1]._.kg_particle:
+            while e > s and bits[e - 1] & PARTICLE:
                 e -= 1
             if e > s:
                 found.setdefault((s, e), rule)
@@ -402,7 +479,7 @@ def make_people(nlp: Language, name: str) -> PeopleMatcher:
 
 def _tokenizer_infixes(nlp: Language) -> list[str]:
     hyphen = re.compile(r"\(\?:-\|")
-    kept = [p for p in nlp.Defaults.infixes if not hyphen.search(p)]
+    kept = [p for p in nlp.Defaults.infixes or [] if isinstance(p, str) and not hyphen.search(p)]
     return [*kept, r"(?<=[A-Za-z])(?:–|—|--|---|——|~)(?=[A-Za-z])", r"[()\[\]]"]
 
 
@@ -410,7 +487,7 @@ def _tokenizer_infixes(nlp: Language) -> list[str]:
 def get_nlp() -> Language:
     """The extraction pipeline, built once per process."""
     nlp = spacy.blank("en")
-    nlp.tokenizer.infix_finditer = compile_infix_regex(_tokenizer_infixes(nlp)).finditer
+    cast(Any, nlp.tokenizer).infix_finditer = compile_infix_regex(_tokenizer_infixes(nlp)).finditer
     nlp.add_pipe("kg_gazetteer")
     nlp.add_pipe("kg_sentences")
     nlp.add_pipe("kg_tokens")

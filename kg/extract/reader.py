@@ -11,14 +11,28 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
+from typing import Any, cast
 
 from spacy.tokens import Doc, Span
 
 from kg.extract import resources
 from kg.extract.dates import DateMention, find_dates
-from kg.extract.mentions import Cluster, Ment, make_ment
-from kg.extract.pipeline import ORG, PLACE, STATE, STATE_ADJ, get_nlp, norm_key, tail_end
-from kg.model import Document, Kind, PartialDate, Span as CharSpan
+from kg.extract.mentions import Cluster, Ment, MentionList, make_ment, mention_version
+from kg.extract.pipeline import (
+    NAME,
+    ORG,
+    PLACE,
+    POST_START,
+    STATE,
+    STATE_ADJ,
+    flags,
+    get_nlp,
+    norm_key,
+    tail_end,
+)
+from kg.model import Document, Kind
+from kg.model import Span as CharSpan
 from kg.text import find_dateline, find_full_date, normalize
 
 _PREFIX = {
@@ -60,6 +74,8 @@ class Reader:
             nlp.max_length = len(self.norm) + 1
         self.doc: Doc = nlp(self.norm)
         self.sents: list[Span] = [s for s in self.doc.sents if s.text.strip()]
+        self.starts: frozenset[int] = frozenset(s.start for s in self.doc.sents)
+        self._headline: dict[int, bool] = {}
         self.sent_of: list[int] = [0] * len(self.doc)
         for i, s in enumerate(self.sents):
             for t in range(s.start, s.end):
@@ -71,7 +87,21 @@ class Reader:
                 self.sent_of[t] = last
             else:
                 last = self.sent_of[t]
+        self.texts: list[str] = [t.text for t in self.doc]
+        self.lowers: list[str] = [t.lower() for t in self.texts]
+        self.ent_types: list[str] = [t.ent_type_ for t in self.doc]
+        self.bits: list[int] = flags(self.doc)
+        self.quoted: list[bool] = []
+        inside = False
+        for text in self.texts:
+            if "\n" in text:
+                inside = False
+            self.quoted.append(inside)
+            if text == '"':
+                inside = not inside
         self.clusters: list[Cluster] = []
+        self._index: dict[int, list[tuple[Ment, Cluster]]] = {}
+        self._index_size = -1
         self.counters: dict[Kind, int] = {}
         self.facts: dict[tuple[str, str, str], Fact] = {}
         self.warnings: list[str] = []
@@ -150,29 +180,37 @@ class Reader:
         out.sort(key=lambda mc: mc[0].start)
         return out
 
+    def nlp_tokens(self, text: str) -> Doc:
+        return get_nlp().make_doc(text)
+
+    def _at(self, token: int) -> list[tuple[Ment, Cluster]]:
+        """The mentions covering ``token`` (index rebuilt whenever mentions were added or removed)."""
+        size = mention_version() * 100_003 + len(self.clusters)
+        if size != self._index_size:
+            index: dict[int, list[tuple[Ment, Cluster]]] = {}
+            for c in self.clusters:
+                for m in c.mentions:
+                    for t in range(m.start, m.end):
+                        index.setdefault(t, []).append((m, c))
+            self._index, self._index_size = index, size
+        return self._index.get(token, [])
+
     def innermost_at(self, token: int, kinds: Iterable[Kind]) -> tuple[Ment, Cluster] | None:
         kinds = set(kinds)
-        best: tuple[Ment, Cluster] | None = None
-        for c in self.clusters:
-            if c.kind in kinds:
-                for m in c.mentions:
-                    if m.start <= token < m.end and (
-                        best is None or m.end - m.start < best[0].end - best[0].start
-                    ):
-                        best = (m, c)
-        return best
+        found = [(m, c) for m, c in self._at(token) if c.kind in kinds]
+        return min(found, key=lambda mc: mc[0].end - mc[0].start) if found else None
 
     def cluster_at(self, token: int, kinds: Iterable[Kind]) -> tuple[Ment, Cluster] | None:
         kinds = set(kinds)
-        for c in self.clusters:
-            if c.kind in kinds:
-                for m in c.mentions:
-                    if m.start <= token < m.end:
-                        return m, c
-        return None
+        return next(((m, c) for m, c in self._at(token) if c.kind in kinds), None)
 
     def is_headline(self, sent: int) -> bool:
         """A title-case line (headline, navigation): most words capitalised, no final full stop."""
+        if sent not in self._headline:
+            self._headline[sent] = self._is_headline(sent)
+        return self._headline[sent]
+
+    def _is_headline(self, sent: int) -> bool:
         s = self.sents[sent]
         words = [t for t in s if t.is_alpha and len(t.text) > 3]
         if len(words) < 4 or s.text.rstrip().endswith("."):
@@ -183,9 +221,7 @@ class Reader:
 
     def read_gazetteer(self) -> None:
         by_key: dict[tuple[Kind, str], Cluster] = {}
-        states = {s["iso3"]: s for s in resources.load("states")["states"]}
-        orgs = {norm_key(o["name"]): o for o in resources.load("organizations")["organizations"]}
-        places = {norm_key(p["name"]): p for p in resources.load("places")["places"]}
+        states, orgs, places = _gazetteer_by_key()
         for ent in self.doc.ents:
             label = ent.label_
             if label in (STATE, STATE_ADJ) and self._inside_org_name(ent):
@@ -215,12 +251,11 @@ class Reader:
         # an organisation known by its acronym only keeps the acronym as its label
         for c in self.clusters_of(Kind.ORGANIZATION):
             surfaces = {m.text for m in c.mentions}
+            acronyms = cast(list[str], c.attrs.get("acronyms", []))
             if c.label not in surfaces:
                 longest = max(surfaces, key=len)
-                if longest not in c.attrs.get("acronyms", []) and len(longest) > 6:
+                if longest in acronyms or len(longest) > 6:
                     c.label = longest
-                else:
-                    c.label = longest if longest in c.attrs.get("acronyms", []) else c.label
 
     def read_generic_orgs(self) -> None:
         """Organisations outside the gazetteer, from their shape: "Embassy of the Kingdom of Norway",
@@ -229,15 +264,22 @@ class Reader:
         after = frozenset(rules["heads_after_name"])
         before = sorted((h.split() for h in rules["heads_before_name"]), key=len, reverse=True)
         not_alone = frozenset(rules["not_alone"])
+        first_words = frozenset(w[0] for w in before)
         doc = self.doc
         found: list[tuple[int, int]] = []
         i = 0
+        texts, ents, bits = self.texts, self.ent_types, self.bits
         while i < len(doc):
-            tok = doc[i]
-            if tok.ent_type_ == ORG or tok._.kg_post_start or self.in_quote(i):
+            if (
+                ents[i] == ORG
+                or bits[i] & POST_START
+                or self.quoted[i]
+                or (texts[i] not in after and texts[i] not in first_words)
+            ):
                 i += 1
                 continue
-            words = next((w for w in before if [t.text for t in doc[i : i + len(w)]] == w), None)
+            tok = doc[i]
+            words = next((w for w in before if self.texts[i : i + len(w)] == w), None)
             if words is not None:
                 end = tail_end(
                     doc,
@@ -264,7 +306,9 @@ class Reader:
                         left -= 1
                         continue
                     break
-                if left < i and not (i - left == 1 and tok.text in not_alone and doc[left].is_sent_start):
+                if left < i and not (
+                    i - left == 1 and tok.text in not_alone and (doc[left].i in self.starts)
+                ):
                     end = tail_end(
                         doc, i + 1, frozenset({"of", "for", "on"}), frozenset({"the"}), frozenset()
                     )
@@ -290,7 +334,7 @@ class Reader:
             cluster.mentions.append(self.ment(Kind.ORGANIZATION, start, end, key, "generic-org"))
             for c in self.clusters:
                 if c.kind in (Kind.STATE, Kind.PLACE):
-                    c.mentions = [m for m in c.mentions if not (start <= m.start and m.end <= end)]
+                    c.mentions = MentionList(m for m in c.mentions if not (start <= m.start and m.end <= end))
         self.clusters = [c for c in self.clusters if c.mentions or c.kind not in (Kind.STATE, Kind.PLACE)]
 
     def is_person_span(self, start: int, end: int) -> bool:
@@ -324,7 +368,7 @@ class Reader:
             before is not None
             and before.text[:1].isupper()
             and before.is_alpha
-            and not before.is_sent_start
+            and before.i not in self.starts
             and before.ent_type_ == ""
             and before.text not in ("The", "In", "Of", "And", "For")
             and not before._.kg_hon
@@ -399,14 +443,11 @@ class Reader:
             candidates.append((span.start, span.end, span.label_))
         # coordination: "<person> and Firstname Lastname"
         starts = {s for s, _, _ in candidates}
-        for s, e, _ in list(candidates):
+        for _, e, _ in list(candidates):
             if e + 1 < len(doc) and doc[e].lower_ == "and" and doc[e + 1]._.kg_name and e + 1 not in starts:
                 k = e + 1
-                while (
-                    k < len(doc)
-                    and doc[k]._.kg_name
-                    and not doc[k]._.kg_particle
-                    or (k < len(doc) and doc[k]._.kg_particle and k + 1 < len(doc) and doc[k + 1]._.kg_name)
+                while (k < len(doc) and doc[k]._.kg_name and not doc[k]._.kg_particle) or (
+                    k < len(doc) and doc[k]._.kg_particle and k + 1 < len(doc) and doc[k + 1]._.kg_name
                 ):
                     k += 1
                 if k - (e + 1) >= 2:
@@ -446,6 +487,9 @@ class Reader:
                 clusters.append(target)
             ms, me = mention_bounds(s, e)
             target.mentions.append(self.ment(Kind.PERSON, ms, me, rule=rule))
+            gender = honorifics.get(self.texts[ms]) or titles.get(self.texts[ms]) if ms < s else None
+            if gender in ("m", "f"):
+                target.gender = gender
         # single names after an honorific or title: surname of a known person, else a person of their own
         for s, e, rule in single:
             word = self.doc[s:e].text
@@ -467,6 +511,9 @@ class Reader:
                 target.gender = gender
         # bare surnames and repeated full names elsewhere in the text
         covered = {t for c in clusters for m in c.mentions for t in range(m.start, m.end)}
+        texts, bits, n_tok = self.texts, self.bits, len(doc)
+        by_first: dict[str, list[tuple[list[str], Cluster]]] = {}
+        by_key: dict[str, list[tuple[Cluster, set[str]]]] = {}
         for c in clusters:
             toks = name_tokens(c)
             if len(toks) < 2:
@@ -474,23 +521,31 @@ class Reader:
             keys = {toks[-1]}
             if _east_asian(toks):
                 keys.add(toks[0])
-            for t in range(len(doc)):
-                if t in covered:
-                    continue
-                tok = doc[t]
-                if tok.text == c.label.split()[0] and self.doc[t : t + len(c.label.split())].text == c.label:
-                    n = len(c.label.split())
-                    c.mentions.append(self.ment(Kind.PERSON, t, t + n, rule="repeat"))
-                    covered.update(range(t, t + n))
-                elif (
-                    tok.text in keys
-                    and len(tok.text) > 2
-                    and not (t + 1 < len(doc) and doc[t + 1]._.kg_name and doc[t + 1].text not in keys)
-                ):
-                    if t > 0 and doc[t - 1]._.kg_name and doc[t - 1].text not in honorifics:
-                        continue
-                    c.mentions.append(self.ment(Kind.PERSON, t, t + 1, rule="surname"))
-                    covered.add(t)
+            words = [t.text for t in self.nlp_tokens(c.label)]
+            by_first.setdefault(words[0], []).append((words, c))
+            for key in keys:
+                by_key.setdefault(key, []).append((c, keys))
+        for t in range(n_tok):
+            text = texts[t]
+            if t in covered or (text not in by_first and text not in by_key):
+                continue
+            done = False
+            for words, c in by_first.get(text, []):
+                if texts[t : t + len(words)] == words:
+                    c.mentions.append(self.ment(Kind.PERSON, t, t + len(words), rule="repeat"))
+                    covered.update(range(t, t + len(words)))
+                    done = True
+                    break
+            if done or len(text) <= 2:
+                continue
+            for c, keys in by_key.get(text, []):
+                if t + 1 < n_tok and bits[t + 1] & NAME and texts[t + 1] not in keys:
+                    break
+                if t > 0 and bits[t - 1] & NAME and texts[t - 1] not in honorifics:
+                    break
+                c.mentions.append(self.ment(Kind.PERSON, t, t + 1, rule="surname"))
+                covered.add(t)
+                break
         strong = {
             "honorific_name",
             "title_name",
@@ -535,9 +590,10 @@ class Reader:
                     is_plural = True
                     break
             sent = self.sent_of[start]
-            label = self._rewrite_post_label(label, start, end, sent)
-            if label is None:
+            rewritten = self._rewrite_post_label(label, start, end, sent)
+            if rewritten is None:
                 continue
+            label = rewritten
             key = norm_key(label)
             # a bare head ("the Under-Secretary-General") refers back to a fuller post with that head
             if len(key.split()) <= 2 and " of " not in key:
@@ -565,7 +621,7 @@ class Reader:
     def _rewrite_post_label(self, label: str, start: int, end: int, sent: int) -> str | None:
         doc = self.doc
         prev = doc[start - 1] if start > 0 else None
-        # "Rapporteur of the Geneva-based body" / "of the Council": the body named before
+        # "Rapporteur of the Vienna-based body" / "of the Council": the body named before
         nxt = self.norm[doc[end - 1].idx + len(doc[end - 1]) :][:40] if end <= len(doc) else ""
         m = re.match(r"\s+of the (?:[\w-]+-based )?(body|organ|Council|Assembly|Court|Conference)\b", nxt)
         if m and " of " not in label:
@@ -574,7 +630,7 @@ class Reader:
                 body = self.subject_org(sent, before=start) or self.resolve_last_org(start)
             if body is not None:
                 return f"{label} of the {body.label}"
-        # "Denmark's Permanent Representative to the UN" -> "Permanent Representative of Denmark to the UN"
+        # "Chile's Permanent Representative to the UN" -> "Permanent Representative of Chile to the UN"
         if prev is not None and prev.text in ("'s", "’s") and start >= 2:
             state = self.cluster_at(start - 2, [Kind.STATE])
             if state is not None:
@@ -584,18 +640,16 @@ class Reader:
                     n = len(h.split())
                     if " ".join(words[:n]).lower() == h and (len(words) == n or words[n] != "of"):
                         return " ".join([*words[:n], "of", state[0].text, *words[n:]])
-        # "Council president" -> "President of the Security Council"
+        # "Council president" -> "President of the <named> Council"
         if prev is not None and prev.text in _BODY_WORDS and len(label.split()) <= 2:
             body = self.resolve_body(prev.text, start - 1)
             if body is not None:
                 head = label[0].upper() + label[1:]
-                rest = ""
                 if " for " in head:
-                    head, rest = head.split(" for ", 1)
-                    rest = ""
+                    head, _rest = head.split(" for ", 1)
                 self.body_rewritten.add(norm_key(f"{head} of the {body.label}"))
                 return f"{head} of the {body.label}"
-        # "its President" / "President of its seventy-second session"
+        # "its President" / "President of its sixtieth session"
         if " its " in f" {label} " or (prev is not None and prev.lower_ == "its"):
             body = self.subject_org(sent, before=start)
             if body is not None:
@@ -605,7 +659,7 @@ class Reader:
         return label
 
     def resolve_body(self, word: str, token: int) -> Cluster | None:
-        """The organisation a bare "Council" / "Assembly" / "Court" refers to: the last one whose name ends so."""
+        """The organisation a bare "Council" / "Assembly" / "Court" refers to: the last one so named."""
         best: tuple[int, Cluster] | None = None
         for c in self.clusters_of(Kind.ORGANIZATION):
             name = c.label.split()
@@ -673,20 +727,22 @@ class Reader:
     def read_events(self) -> None:
         rules = resources.load("events")
         triggers = sorted((t.split() for t in rules["triggers"]), key=len, reverse=True)
+        by_first: dict[str, list[list[str]]] = {}
+        for words in triggers:
+            by_first.setdefault(words[0], []).append(words)
         modifiers = frozenset(rules["modifiers"])
         cap_only = frozenset(rules["capitalised_only"])
         self.event_modifiers = modifiers
         self.event_cap_only = cap_only
-        cap_only = frozenset(rules["capitalised_only"])
         doc = self.doc
         connectors = frozenset({"of", "on", "for", "to", "and"})
         found: list[tuple[int, int, int, str]] = []  # start, end, trigger index, trigger
         i = 0
         while i < len(doc):
             matched = None
-            for words in triggers:
+            for words in by_first.get(self.lowers[i], ()):
                 n = len(words)
-                if [t.lower_ for t in doc[i : i + n]] == words:
+                if self.lowers[i : i + n] == words:
                     matched = words
                     break
             if matched is None:
@@ -707,8 +763,7 @@ class Reader:
                     p.lower_ in _DETERMINERS
                     or p.is_punct
                     or p.is_space
-                    or p.like_num
-                    and not _ordinal(p.text)
+                    or (p.like_num and not _ordinal(p.text))
                 ):
                     break
                 if headline and not (p.lower_ in modifiers or _ordinal(p.text)):
@@ -719,20 +774,23 @@ class Reader:
                     p.lower_ in modifiers
                     or _ordinal(p.text)
                     or p.ent_type_ == ORG
-                    or (p.text[0].isupper() and not p.is_sent_start and p.is_alpha)
+                    or (p.text[0].isupper() and p.i not in self.starts and p.is_alpha)
                     or re.match(r"^(post|pre)-\d{4}$", p.lower_)
                 ):
                     left -= 1
                     continue
                 if (
                     p.text[0].isupper()
-                    and p.is_sent_start
+                    and (p.i in self.starts)
                     and (
                         p.lower_ in modifiers
                         or _ordinal(p.text)
-                        or p.lower_ not in _DETERMINERS
-                        and p.is_alpha
-                        and p.lower_ not in ("following", "during", "at", "in", "on", "speaking", "opening")
+                        or (
+                            p.lower_ not in _DETERMINERS
+                            and p.is_alpha
+                            and p.lower_
+                            not in ("following", "during", "at", "in", "on", "speaking", "opening")
+                        )
                     )
                 ):
                     left -= 1
@@ -780,18 +838,6 @@ class Reader:
                 k = right + 2
                 if k < len(doc) and doc[k].lower_ in ("a", "the"):
                     k += 1
-                new = (
-                    tail_end(
-                        doc,
-                        k - 1,
-                        frozenset({"a", "the"}) | connectors,
-                        frozenset(),
-                        frozenset(),
-                        allow_comma=True,
-                    )
-                    if False
-                    else k
-                )
                 j = k
                 while j < len(doc) and doc[j].text[:1].isupper():
                     j += 1
@@ -826,10 +872,8 @@ class Reader:
         caps = [
             w
             for w in words
-            if w.text[0].isupper()
-            and w.ent_type_ not in (ORG,)
-            and w.i != left
-            or (w.i == left and w.text[0].isupper() and not w.is_sent_start)
+            if (w.text[0].isupper() and w.ent_type_ not in (ORG,) and w.i != left)
+            or (w.i == left and w.text[0].isupper() and w.i not in self.starts)
         ]
         generic = len(words) <= len(trig.split()) or (right - left) == len(trig.split())
         sent = self.sent_of[t]
@@ -840,6 +884,11 @@ class Reader:
                 if len(own_caps) < 2:
                     return
         key_words = [w.lower_ for w in words]
+        if trig in self.event_cap_only and self.texts[t][0].islower():
+            target = self._last_event(trig, t)
+            if target is not None:
+                target.mentions.append(self.ment(Kind.EVENT, left, right, target.key, "event-coref"))
+            return
         place_after = self._place_after(right)
         det = doc[left - 1].lower_ if left > 0 else ""
         fresh = det in ("last", "previous", "such", "another", "an", "a", "first", "next") or (
@@ -849,13 +898,12 @@ class Reader:
             (generic or self.is_headline(sent))
             and place_after is not None
             and (fresh or not det or det == "such" or self._last_event(trig, t) is None)
-        ):
-            if not caps or generic:
-                label = f"{self.label_text(left, right)} in {place_after.label}"
-                target = self.new_cluster(Kind.EVENT, norm_key(label), label)
-                target.trigger = trig
-                target.mentions.append(self.ment(Kind.EVENT, left, right, target.key, "event"))
-                return
+        ) and (not caps or generic):
+            label = f"{self.label_text(left, right)} in {place_after.label}"
+            target = self.new_cluster(Kind.EVENT, norm_key(label), label)
+            target.trigger = trig
+            target.mentions.append(self.ment(Kind.EVENT, left, right, target.key, "event"))
+            return
         if self.is_headline(sent):
             same = [c for c in self.clusters_of(Kind.EVENT) if c.trigger == trig]
             if same:
@@ -885,7 +933,7 @@ class Reader:
         if self.is_headline(sent) and not caps:
             return
         label = re.sub(r"^(its|the|a|an)\s+", "", label, flags=re.I)
-        # "its seventy-second session" -> "... of the General Assembly"
+        # "its sixtieth session" -> "... of the General Assembly"
         if left > 0 and doc[left - 1].lower_ == "its":
             body = self.subject_org(sent, before=left)
             if body is not None and " of " not in label:
@@ -916,10 +964,8 @@ class Reader:
         target.mentions.append(self.ment(Kind.EVENT, left, right, key, "event"))
 
     def in_quote(self, token: int) -> bool:
-        """Whether a token lies inside a quotation ("...")."""
-        idx = self.doc[token].idx
-        line_start = self.norm.rfind("\n", 0, idx) + 1
-        return self.norm.count('"', line_start, idx) % 2 == 1
+        """Whether a token lies inside a quotation ("...") that opened on its line."""
+        return self.quoted[token]
 
     def _last_event(self, trig: str, before: int) -> Cluster | None:
         return self._last_event_in({trig}, before) or self._last_event_in(
@@ -961,7 +1007,7 @@ class Reader:
             self.clusters.remove(drop)
 
     def _merge_parts(self) -> None:
-        """ "the opening session of the X Meeting on ...": a part of a named event is that event."""
+        """ "the closing session of the X Summit on ...": a part of a named event is that event."""
         for c in list(self.clusters_of(Kind.EVENT)):
             if c.trigger not in ("session", "segment", "phase") or " of " not in c.key:
                 continue
@@ -978,7 +1024,7 @@ class Reader:
                     break
 
     def _merge_header_meeting(self) -> None:
-        """UN header lines "Seventy-first Session," / "83rd Meeting (AM)": one meeting of that session."""
+        """UN header lines "Sixtieth Session," / "12th Meeting (PM)": one meeting of that session."""
         events = self.clusters_of(Kind.EVENT)
         for a in events:
             for b in events:
@@ -1003,7 +1049,7 @@ class Reader:
                     return
 
     def _org_first_labels(self) -> None:
-        """ "71st UNGA session" -> "71st session of the General Assembly"."""
+        """ "60th UNGA session" -> "60th session of the General Assembly"."""
         for c in self.clusters_of(Kind.EVENT):
             m = c.mentions[0] if c.mentions else None
             if m is None:
@@ -1046,6 +1092,12 @@ class Reader:
         caps_triggers = sorted((t.split() for t in rules["triggers"]), key=len, reverse=True)
         lower = sorted((t.split() for t in rules["lowercase_triggers"]), key=len, reverse=True)
         need_name = frozenset(rules["lowercase_need_name"])
+        caps_first: dict[str, list[list[str]]] = {}
+        for w in caps_triggers:
+            caps_first.setdefault(w[0], []).append(w)
+        lower_first: dict[str, list[list[str]]] = {}
+        for w in lower:
+            lower_first.setdefault(w[0], []).append(w)
         lower_tail = frozenset(rules["lowercase_tail_triggers"])
         connectors = frozenset({"of", "on", "for", "and", "to"})
         i = 0
@@ -1053,8 +1105,9 @@ class Reader:
             tok = doc[i]
             words = None
             capital = tok.text[0].isupper()
-            for w in caps_triggers if capital else lower:
-                if [t.text if capital else t.lower_ for t in doc[i : i + len(w)]] == w:
+            seq = self.texts if capital else self.lowers
+            for w in (caps_first if capital else lower_first).get(seq[i], ()):
+                if seq[i : i + len(w)] == w:
                     words = w
                     break
             if words is None or tok.ent_type_ == ORG or tok._.kg_post_start:
@@ -1074,7 +1127,7 @@ class Reader:
                     (
                         p.text[0].isupper()
                         and p.is_alpha
-                        and not (p.is_sent_start and p.text in ("The", "This", "A"))
+                        and not ((p.i in self.starts) and p.text in ("The", "This", "A"))
                     )
                     or p.ent_type_ in (ORG, PLACE, STATE, STATE_ADJ)
                     or re.match(r"^(post|pre)-\d{4}$|^\d{4}$", p.lower_)
@@ -1213,9 +1266,36 @@ class Reader:
                 existing.mentions.append(self.ment(Kind.DOCUMENT, span.start, span.end, key, "symbol"))
 
 
+@cache
+def _gazetteer_by_key() -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    states = {s["iso3"]: s for s in resources.load("states")["states"]}
+    orgs = {norm_key(o["name"]): o for o in resources.load("organizations")["organizations"]}
+    places = {norm_key(p["name"]): p for p in resources.load("places")["places"]}
+    return states, orgs, places
+
+
 _MONTH_WORDS = frozenset(
-    "January February March April May June July August September October November December Monday Tuesday "
-    "Wednesday Thursday Friday Saturday Sunday".split()
+    [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+    ]
 )
 _TRIGGER_FAMILY = {
     "meeting": {"meeting", "session", "meetings"},
@@ -1244,7 +1324,7 @@ def _is_subsequence(short: list[str], long: list[str]) -> bool:
 
 
 def _east_asian(tokens: list[str]) -> bool:
-    """ "Ban Ki-moon", "Choi Young-jin": the family name comes first."""
+    """ "Park Ji-hoon", "Lee Min-seo": the family name comes first."""
     return bool(re.match(r"^[A-Z][a-z]+-[a-z]+$", tokens[-1]))
 
 

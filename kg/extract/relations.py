@@ -10,7 +10,7 @@ import re
 
 from kg.extract import resources
 from kg.extract.mentions import Cluster, Ment
-from kg.extract.pipeline import STATE
+from kg.extract.pipeline import SPEECH, STATE
 from kg.extract.reader import Reader
 from kg.model import Kind, PartialDate
 
@@ -180,9 +180,9 @@ class Relations:
                     else:
                         pron = [t for t in range(s.start, k) if doc[t].lower_ in self.pronoun_gender]
                         if pron:
-                            c = self.person_at(pron[0])
-                            if c is not None:
-                                holders.append(c)
+                            subject = self.person_at(pron[0])
+                            if subject is not None:
+                                holders.append(subject)
                     # "X will replace Y as POST" / "X ... as POST, replacing Y": Y held it too
                     for t, c in self.people_in(s.start, s.end):
                         if t > 0 and doc[t - 1].lower_ in succeed and c not in holders:
@@ -200,7 +200,7 @@ class Relations:
                     post.attrs.setdefault("plural", True)
 
     def listed_after(self, sent: int) -> list[Cluster]:
-        """People who open the sentences right after ``sent`` ("Ann Lee (Peru) and Bo Kim (Chad) will ...")."""
+        """People who open the sentences right after ``sent`` ("Ann Lee (Peru) and Bo Kim (Chad) ...")."""
         r = self.r
         out: list[Cluster] = []
         if r.is_headline(sent):
@@ -244,7 +244,7 @@ class Relations:
         r = self.r
         rep_heads = [h.lower() for h in r.posts_rules["representative_heads"]]
         chair_heads = [h.lower() for h in r.posts_rules["chair_heads"]]
-        for key, fact in list(r.facts.items()):
+        for _key, fact in list(r.facts.items()):
             if fact.predicate != "holds":
                 continue
             post = fact.object
@@ -287,7 +287,7 @@ class Relations:
         text = " ".join(lowers)
         events = [(m, c) for m, c in r.mentions_in(i, [Kind.EVENT]) if not r.in_quote(m.start)]
         documents = r.mentions_in(i, [Kind.DOCUMENT])
-        orgs = r.mentions_in(i, [Kind.ORGANIZATION])
+        r.mentions_in(i, [Kind.ORGANIZATION])
         succeed = frozenset(_words(self.rules, "succeed_after"))
         # elects
         for k, w in enumerate(lowers):
@@ -339,7 +339,7 @@ class Relations:
                     continue
                 self.appointer = appointer
                 for tt, c in self.people_in(t + 1, end):
-                    if tt > 0 and doc[tt - 1].lower_ in succeed or c is appointer:
+                    if (tt > 0 and doc[tt - 1].lower_ in succeed) or c is appointer:
                         continue
                     r.add_fact(appointer, "appoints", c, i)
                     break
@@ -378,9 +378,9 @@ class Relations:
                 r.add_fact(subj, "succeeds", after[0][1], i)
         # chairs: "co-chaired by A and B"
         for phrase in _words(self.rules, "chair_by"):
-            m = re.search(rf"\b{re.escape(phrase)}\b", text)
-            if m:
-                k = len(text[: m.start()].split())
+            by = re.search(rf"\b{re.escape(phrase)}\b", text)
+            if by:
+                k = len(text[: by.start()].split())
                 target = events[0][1] if events else self.main_event()
                 role = {
                     "co-facilitated": "co-facilitator",
@@ -406,9 +406,9 @@ class Relations:
                         )
                         r.add_fact(c, "holds", post, i)
         # participatesIn: "in the presence of X"
-        m = re.search(r"\bin the presence of\b", text)
-        if m and events:
-            k = len(text[: m.start()].split())
+        presence = re.search(r"\bin the presence of\b", text)
+        if presence and events:
+            k = len(text[: presence.start()].split())
             for _, c in self.people_in(start + k, end):
                 r.add_fact(c, "participatesIn", events[0][1], i)
         # adopts
@@ -434,13 +434,13 @@ class Relations:
                         r.add_fact(
                             min(near, key=lambda x: x[0])[1], "adopts", min(docs, key=lambda x: x[0])[1], i
                         )
-        # headline style "A and B Chair Ceremony in Washington"
+        # headline style "A and B Chair Gala in Lisbon"
         for k, w in enumerate(lowers):
             if w in ("chair", "chairs", "co-chair", "co-chairs", "chaired") and k > 0:
                 t = start + k
-                before = self.r.cluster_at(t - 1, _PERSON)
+                chair = self.r.cluster_at(t - 1, _PERSON)
                 ev = self.r.cluster_at(t + 1, [Kind.EVENT]) if t + 1 < end else None
-                if before and ev:
+                if chair and ev:
                     for _, c in self.people_in(start, t):
                         r.add_fact(c, "chairs", ev[1], i)
         # events named "X to adopt a Y" adopt Y
@@ -593,7 +593,7 @@ class Relations:
                 if w == "to":
                     return "to"
                 continue
-            return w
+            return str(w)
         return ""
 
     # ---------------------------------------------------------------- quotations and speakers
@@ -601,15 +601,17 @@ class Relations:
     def quotes_and_speakers(self) -> None:
         r, doc = self.r, self.doc
         norm = r.norm
-        self.quotes: list[tuple[int, int, Cluster, Cluster | None]] = []
+        self.quotes = []
         spans = [(m.start(), m.end()) for m in re.finditer(r'"[^"\n]{2,}?"', norm)]
         speaker_of_sent: dict[int, Cluster] = {}
         # speakers of sentences: a person (or pronoun) next to a speech verb
         for i, s in enumerate(r.sents):
             inside = [(a, b) for a, b in spans if a < s.end_char and b > s.start_char]
             for t in range(s.start, s.end):
+                if not r.bits[t] & SPEECH:
+                    continue
                 tok = doc[t]
-                if not tok._.kg_speech or any(a <= tok.idx < b for a, b in inside):
+                if any(a <= tok.idx < b for a, b in inside):
                     continue
                 cand = None
                 # "X said" / "said X" / "X, ..., said"
@@ -666,7 +668,7 @@ class Relations:
     def prune_posts(self) -> None:
         """Drop posts that are only a class of posts ("three Special Representatives"), bare heads
         nobody holds ("the President"), and the lesser of two posts one person holds under two names
-        ("Foreign Minister" beside "Minister for Foreign and European Affairs"). A headline post
+        ("Foreign Minister" beside "Minister for Foreign and Pacific Affairs"). A headline post
         nobody holds goes to the person the body says was elected or appointed."""
         r = self.r
         always = {k.lower() for k in r.posts_rules["always_posts"]}
@@ -709,10 +711,8 @@ class Relations:
             for a in posts:
                 ca = _content_words(a.label)
                 for b in posts:
-                    if (
-                        a is not b
-                        and ca < _content_words(b.label)
-                        or (a is not b and ca == _content_words(b.label) and len(a.label) < len(b.label))
+                    if (a is not b and ca < _content_words(b.label)) or (
+                        a is not b and ca == _content_words(b.label) and len(a.label) < len(b.label)
                     ):
                         r.facts.pop((pid, "holds", a.local_id), None)
                         if not any(f.object is a and f.predicate == "holds" for f in r.facts.values()):
@@ -730,12 +730,11 @@ class Relations:
 
     def org_places(self) -> None:
         r, doc = self.r, self.doc
-        places = {c.key: c for c in r.clusters_of(Kind.PLACE)}
         place_names = {p["name"]: p for p in resources.load("places")["places"]}
         for p in resources.load("places")["places"]:
             for v in p["variants"]:
                 place_names.setdefault(v, p)
-        # "The Hague-based International Court of Justice"
+        # "the Nairobi-based UN Environment Programme"
         for m in re.finditer(r"\b((?:The )?[A-Z][\w']+(?: [A-Z][\w']+)*)-based\b", r.norm):
             name = m.group(1)
             if name not in place_names:
@@ -743,20 +742,18 @@ class Relations:
             place = self.place_cluster(place_names[name]["name"], m.start(1), m.end(1))
             t = r._token_at(m.end())
             for k in range(t, min(t + 4, len(doc))):
-                org = r.cluster_at(k, [Kind.ORGANIZATION])
-                if org:
-                    r.add_fact(org[1], "locatedIn", place, r.sent_of[k])
+                based = r.cluster_at(k, [Kind.ORGANIZATION])
+                if based:
+                    r.add_fact(based[1], "locatedIn", place, r.sent_of[k])
                     break
-        # "UN Office in Geneva": an organisation named after its seat
+        # "UN Office at Vienna": an organisation named after its seat
         for org in r.clusters_of(Kind.ORGANIZATION):
             for mm in org.mentions:
                 g = re.search(r"\b(?:in|at) ([A-Z][\w' ]+)$", mm.text)
                 if g and g.group(1) in place_names:
                     start = mm.char_start + g.start(1)
-                    place = self.place_cluster(
-                        place_names[g.group(1)]["name"], start, start + len(g.group(1))
-                    )
-                    r.add_fact(org, "locatedIn", place, mm.sent)
+                    seat = self.place_cluster(place_names[g.group(1)]["name"], start, start + len(g.group(1)))
+                    r.add_fact(org, "locatedIn", seat, mm.sent)
         # "Place, State" -> locatedIn
         for c in r.clusters_of(Kind.PLACE):
             for mm in c.mentions:
@@ -770,15 +767,14 @@ class Relations:
             r"\b, where (?:the )?[^.;]{0,80}? is (?:based|located|headquartered|deployed)", r.norm
         ):
             t = r._token_at(m.start())
-            place = r.cluster_at(t - 1, [Kind.STATE, Kind.PLACE])
+            where = r.cluster_at(t - 1, [Kind.STATE, Kind.PLACE])
             last = None
             for k in range(t, r._token_at(m.end() - 1)):
-                org = r.cluster_at(k, [Kind.ORGANIZATION])
-                if org:
-                    last = org
-            if last and place:
-                r.add_fact(last[1], "locatedIn", place[1], last[0].sent)
-        del places
+                found = r.cluster_at(k, [Kind.ORGANIZATION])
+                if found:
+                    last = found
+            if last and where:
+                r.add_fact(last[1], "locatedIn", where[1], last[0].sent)
 
     def place_cluster(self, name: str, start: int, end: int) -> Cluster:
         from kg.extract.pipeline import norm_key

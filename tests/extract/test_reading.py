@@ -109,3 +109,19 @@ def test_judges_listed_with_their_states() -> None:
     assert ("Carlos Mendoza Ruiz", "nationality", "Peru") in facts
     holds = {(s, o) for s, p, o in facts if p == "holds"}
     assert {s for s, _ in holds} == {"Anna Lindqvist", "Carlos Mendoza Ruiz"}
+
+
+def test_pronoun_speaker_is_the_most_recent_compatible_person() -> None:
+    x = read(
+        "Ms. Lena Ortiz, Permanent Representative of Peru, met Mr. Omar Haddad.  "
+        '"We agree," she said.  "So do we," he added.'
+    )
+    names = {e.local_id: e.label for e in x.entities}
+    assert [names[q.speaker] for q in x.quotations] == ["Lena Ortiz", "Omar Haddad"]
+
+
+def test_family_name_first_names_corefer() -> None:
+    x = read("Secretary-General Park Ji-hoon spoke today.  Mr. Park said the Council would act.  Park left.")
+    park = next(e for e in x.entities if e.kind == Kind.PERSON)
+    assert park.label == "Park Ji-hoon"
+    assert len(park.mentions) == 3
