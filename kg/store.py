@@ -116,7 +116,7 @@ class Store:
                         "(choose an empty or new folder for --store)"
                     )
                 self.ox = ox.Store(str(path))
-        except OSError as exc:
+        except (OSError, RuntimeError) as exc:  # RocksDB reports some open failures as RuntimeError
             reason = str(exc)
             if "lock" in reason.lower():
                 reason = "the store is in use by another process (a running kg serve or kg build?)"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
@@ -112,7 +114,10 @@ def test_confirm_rejects_unknown_subject(disk_store, tmp_path):
     confirm = tmp_path / "reviewed.csv"
     confirm.write_text(f"{BASE}person/nobody,{WD}Q1\n", encoding="utf-8")
     result = invoke("--store", str(disk_store), "--confirm", str(confirm))
-    assert "not in the store" in result.exception.message
+    message = result.exception.message
+    del result  # its traceback holds the command's read-write store open
+    gc.collect()
+    assert "not in the store" in message
     assert all_quads(disk_store) == before
 
 
