@@ -9,38 +9,17 @@ from __future__ import annotations
 import json
 import platform
 import sys
-from collections.abc import Callable
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
 from kg import __version__, settings
 from kg.cli_link import link
+from kg.cli_options import base_option, store_option
 from kg.errors import KGError, UsageError
 from kg.settings import Settings
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def store_option(f: F) -> F:
-    """``--store DIR``: the same option, meaning and default on every command."""
-    return click.option(
-        "--store",
-        "store",
-        type=click.Path(path_type=Path, file_okay=False),
-        default=None,
-        help="Store folder (default: $KG_STORE, else ./kg-store).",
-    )(f)
-
-
-def base_option(f: F) -> F:
-    return click.option(
-        "--base",
-        default=None,
-        help="Base IRI for minted IRIs (default: $KG_BASE, else https://kg.example/id/).",
-    )(f)
 
 
 def _settings(**overrides: Any) -> Settings:

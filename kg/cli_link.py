@@ -12,7 +12,7 @@ import click
 import pyoxigraph as ox
 
 from kg import settings as kg_settings
-from kg.errors import StoreError
+from kg.cli_options import require_store, store_option
 from kg.link.cache import CACHE_NAME, AnswerCache
 from kg.link.confirm import confirmed_decisions, confirmed_graph_iri, write_confirmed
 from kg.link.offline import offline_link_triples
@@ -25,11 +25,7 @@ from kg.link.online import (
 )
 from kg.link.records import P_EXACT, LinkDecision
 from kg.namespaces import WD
-from kg.store import Store
-
-
-def links_graph_iri(base: str) -> str:
-    return f"{base}graph/links"
+from kg.store import Store, links_graph_iri
 
 
 def _describe(d: LinkDecision) -> str:
@@ -38,13 +34,7 @@ def _describe(d: LinkDecision) -> str:
 
 
 @click.command("link")
-@click.option(
-    "--store",
-    "store_path",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=None,
-    help="Store folder (default: $KG_STORE, then ./kg-store).",
-)
+@store_option
 @click.option(
     "--online", is_flag=True, help="Also link people, documents, events, other organisations online."
 )
@@ -83,7 +73,7 @@ def _describe(d: LinkDecision) -> str:
     help=f"Answer cache (default: STORE/{CACHE_NAME}).",
 )
 def link(
-    store_path: Path | None,
+    store: Path | None,
     online: bool,
     confirm_file: Path | None,
     reconcile_url: str,
@@ -93,17 +83,16 @@ def link(
     cache_path: Path | None,
 ) -> None:
     """Link the store's entities to Wikidata, GeoNames and DBpedia, recording every decision."""
-    settings = kg_settings.load({"store": store_path})
+    settings = kg_settings.load({"store": store})
     path = settings.store
-    if not (path / "CURRENT").exists():
-        raise StoreError(f"{path}: no kg store here (build one with: kg build FILES --store {path})")
-    store = Store(path, settings.base)
-    # Decide everything first (reading the store, the file, the services); write only at the end, so
+    require_store(path)
+    db = Store(path, settings.base)
+    # Decide everything first (reading the db, the file, the services); write only at the end, so
     # a bad confirmation file or a network failure leaves the store as it was.
     offline: tuple[list[ox.Triple], str] | None = None
     linked_offline: frozenset[str] = frozenset()
     if settings.link_offline:
-        offline = offline_link_triples(store)
+        offline = offline_link_triples(db)
         linked_offline = frozenset(
             t.subject.value
             for t in offline[0]
@@ -112,7 +101,7 @@ def link(
             and isinstance(t.object, ox.NamedNode)
             and t.object.value.startswith(str(WD))
         )
-    confirmed = confirmed_decisions(store, confirm_file) if confirm_file is not None else None
+    confirmed = confirmed_decisions(db, confirm_file) if confirm_file is not None else None
     report = None
     if online:
         config = OnlineConfig(
@@ -120,21 +109,21 @@ def link(
         )
         cache = AnswerCache(cache_path or path / CACHE_NAME)
         try:
-            report = link_online(store, config, cache, write=False, exclude=linked_offline)
+            report = link_online(db, config, cache, write=False, exclude=linked_offline)
         finally:
             cache.close()
 
     if offline is not None:
         triples, digest = offline
-        changed = store.ensure_graph(links_graph_iri(store.base), triples, digest)
+        changed = db.ensure_graph(links_graph_iri(db.base), triples, digest)
         n_links = sum(1 for t in triples if t.predicate.value == P_EXACT.value)
         state = "written" if changed else "unchanged"
-        click.echo(f"offline: {n_links} links -> <{links_graph_iri(store.base)}> ({state})")
+        click.echo(f"offline: {n_links} links -> <{links_graph_iri(db.base)}> ({state})")
     if confirmed is not None:
-        write_confirmed(store, confirmed)
-        click.echo(f"confirmed: {len(confirmed)} links -> <{confirmed_graph_iri(store.base)}>")
+        write_confirmed(db, confirmed)
+        click.echo(f"confirmed: {len(confirmed)} links -> <{confirmed_graph_iri(db.base)}>")
     if report is not None:
-        report.written = write_online_graph(store, report.decisions)
+        report.written = write_online_graph(db, report.decisions)
         click.echo(
             f"online: {report.count('linked')} linked, {report.count('ambiguous')} ambiguous, "
             f"{report.count('below-threshold')} below threshold, {report.count('no-candidate')} without "
@@ -144,7 +133,7 @@ def link(
         for d in report.decisions:
             if d.decision != "linked":
                 click.echo(_describe(d))
-    store.flush()
+    db.flush()
 
 
 __all__ = ["link", "links_graph_iri"]

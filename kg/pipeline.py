@@ -28,7 +28,7 @@ from kg.namespaces import ONTOLOGY_GRAPH
 from kg.rdfize import rdfize
 from kg.resolve import Resolution, resolve
 from kg.resources import file_hash, ontology_path
-from kg.store import DEFAULT, Store, doc_graph_iri, to_ox_triples
+from kg.store import DEFAULT, Store, doc_graph_iri, links_graph_iri, to_ox_triples
 from kg.validate import Report as ValidationReport
 from kg.validate import Violation, validate_graph
 
@@ -163,14 +163,10 @@ def build(
     return report
 
 
-def links_graph(store: Store) -> str:
-    return f"{store.base}graph/links"
-
-
 def link_offline(store: Store) -> bool:
     """Recompute the offline links of everything in the store; write only if they changed."""
     triples, digest = offline_link_triples(store)
-    return store.ensure_graph(links_graph(store), triples, digest)
+    return store.ensure_graph(links_graph_iri(store.base), triples, digest)
 
 
 def graph_of(store: Store, graph_iri: str) -> Graph:
@@ -183,7 +179,7 @@ def validate_store(store: Store) -> list[tuple[str, ValidationReport]]:
     """Validate each document graph (and the links graph, if any) on its own."""
     graphs = store.document_graphs()
     for suffix in ("", "-online", "-confirmed"):
-        links = links_graph(store) + suffix
+        links = links_graph_iri(store.base) + suffix
         if store.has_graph(links):
             graphs.append(links)
     return [(g, validate_graph(graph_of(store, g))) for g in graphs]

@@ -44,6 +44,11 @@ def meta_graph_iri(base: str) -> str:
     return f"{base}graph/meta"
 
 
+def links_graph_iri(base: str) -> str:
+    """The graph of machine-made links (``-online`` and ``-confirmed`` graphs sit beside it)."""
+    return f"{base}graph/links"
+
+
 def doc_graph_iri(base: str, doc_id: str) -> str:
     return f"{base}graph/{doc_id}"
 
@@ -294,6 +299,7 @@ __all__ = [
     "Store",
     "StoreStats",
     "doc_graph_iri",
+    "links_graph_iri",
     "meta_graph_iri",
     "to_ox_triples",
 ]

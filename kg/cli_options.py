@@ -1,0 +1,38 @@
+"""Options and checks shared by every command, so that they mean the same everywhere."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from kg.errors import StoreError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def store_option(f: F) -> F:
+    """``--store DIR``: the same option, meaning and default on every command."""
+    return click.option(
+        "--store",
+        "store",
+        type=click.Path(path_type=Path, file_okay=False),
+        default=None,
+        help="Store folder (default: $KG_STORE, else ./kg-store).",
+    )(f)
+
+
+def base_option(f: F) -> F:
+    return click.option(
+        "--base",
+        default=None,
+        help="Base IRI for minted IRIs (default: $KG_BASE, else https://kg.example/id/).",
+    )(f)
+
+
+def require_store(path: Path) -> None:
+    """Raise a StoreError that says how to make one when ``path`` holds no kg store."""
+    if not (path / "CURRENT").exists():
+        raise StoreError(f"{path}: no kg store here (build one first: kg build FILES --store {path})")
