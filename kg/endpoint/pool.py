@@ -214,6 +214,7 @@ class ProcessExecutor:
                 await asyncio.wait_for(ready, remaining)
             finally:
                 loop.remove_reader(fd)
+                os.set_blocking(fd, True)  # the loop made it non-blocking; frames are read whole
         return w.conn.recv_bytes()
 
     async def run(self, job: Job, timeout: float) -> Answer:
