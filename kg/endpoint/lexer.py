@@ -91,6 +91,19 @@ def query_form(text: str) -> str | None:
     return None
 
 
+def declared_limit(text: str) -> int | None:
+    """The query's own top-level ``LIMIT n`` (outside any braces), None when it has none."""
+    depth = 0
+    limit: int | None = None
+    toks = tokens(text)
+    for i, t in enumerate(toks):
+        depth += t.text == "{"
+        depth -= t.text == "}"
+        if depth == 0 and t.upper == "LIMIT" and i + 1 < len(toks) and toks[i + 1].text.isdigit():
+            limit = int(toks[i + 1].text)
+    return limit
+
+
 ALL = "*"  # "every named graph may have changed"
 
 

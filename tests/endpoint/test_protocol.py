@@ -161,3 +161,16 @@ def test_update_plan(update, touched, refused):
 def test_using_graph_uri_becomes_using():
     text = lexer.with_dataset("INSERT { GRAPH <urn:g> { ?s a 1 } } WHERE { ?s ?p ?o }", ["urn:d"], ["urn:n"])
     assert "USING <urn:d> USING NAMED <urn:n> WHERE" in text
+
+
+@pytest.mark.parametrize(
+    ("text", "limit"),
+    [
+        ("SELECT * { ?s ?p ?o } LIMIT 10", 10),
+        ("SELECT * { ?s ?p ?o } OFFSET 5 LIMIT 7", 7),
+        ("SELECT * { { SELECT * { ?s ?p ?o } LIMIT 3 } }", None),
+        ("SELECT * { ?s ?p 'LIMIT 4' }", None),
+    ],
+)
+def test_declared_limit(text, limit):
+    assert lexer.declared_limit(text) == limit
