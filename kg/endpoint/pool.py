@@ -208,11 +208,17 @@ class ProcessExecutor:
                 if not ready.done():
                     ready.set_result(None)
 
+            def on_deadline() -> None:
+                if not ready.done():
+                    ready.set_exception(TimeoutError())
+
             loop.add_reader(fd, on_readable)
+            timer = None if deadline is None else loop.call_at(deadline, on_deadline)
             try:
-                remaining = None if deadline is None else max(0.0, deadline - loop.time())
-                await asyncio.wait_for(ready, remaining)
+                await ready
             finally:
+                if timer is not None:
+                    timer.cancel()
                 loop.remove_reader(fd)
                 os.set_blocking(fd, True)  # the loop made it non-blocking; frames are read whole
         return w.conn.recv_bytes()
