@@ -247,7 +247,7 @@ def streaming_memory(store: Path, workers: int, rows_expected: int) -> str:
                 peak[0] = max(peak[0], rss_tree(proc.pid))
                 time.sleep(0.1)
 
-        t = threading.Thread(target=sample)
+        t = threading.Thread(target=sample, daemon=True)
         t.start()
         started = time.time()
         q = urllib.parse.quote("SELECT ?s ?p ?o WHERE { ?s ?p ?o }", safe="")
