@@ -263,7 +263,7 @@ def streaming_memory(store: Path, workers: int, rows_expected: int) -> str:
         t.join()
         return (
             f"streamed {lines - 1:,} rows ({size / 1e6:.0f} MB TSV) in {elapsed:.1f} s; kg serve RSS (server + "
-            f"{workers} workers): {baseline / 1e6:.0f} MB before, {peak[0] / 1e6:.0f} MB peak "
+            f"{workers or os.cpu_count()} workers): {baseline / 1e6:.0f} MB before, {peak[0] / 1e6:.0f} MB peak "
             f"(+{(peak[0] - baseline) / 1e6:.0f} MB)"
         )
     finally:

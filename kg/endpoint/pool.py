@@ -18,9 +18,11 @@ process, and ``kg.store.Store(read_only=True)`` already accepted the same condit
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -140,6 +142,7 @@ class ProcessExecutor:
         self.snap_dir = store.path.parent / f".{store.path.name}.snapshots"
         self.generation = 0
         self._tasks: set[asyncio.Task[None]] = set()
+        self.live: set[int] = set()
         if store.read_only:
             self.snapshot = str(store.path)
         else:
@@ -184,6 +187,7 @@ class ProcessExecutor:
                 )
                 self.idle = asyncio.Queue()
                 for w in workers:
+                    self.live.add(w.proc.pid)
                     self.idle.put_nowait(w)
             return self.idle
 
@@ -191,11 +195,14 @@ class ProcessExecutor:
         w.proc.kill()
         w.proc.wait(5)
         w.conn.close()
+        self.live.discard(w.proc.pid)
 
     async def _replace(self, w: _Worker, idle: asyncio.Queue[_Worker]) -> None:
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(self.threads, self._kill, w)
-        idle.put_nowait(await loop.run_in_executor(self.threads, _spawn))
+        fresh = await loop.run_in_executor(self.threads, _spawn)
+        self.live.add(fresh.proc.pid)
+        idle.put_nowait(fresh)
 
     async def _recv(self, w: _Worker, deadline: float | None) -> bytes:
         """The next frame from ``w``, waiting on the event loop (no thread) until ``deadline``."""
@@ -292,9 +299,13 @@ class ProcessExecutor:
             release(healthy)
 
     async def close(self) -> None:
+        """Stop every worker, busy ones included (a runaway query must not outlive the server)."""
         if self.idle is not None:
             while not self.idle.empty():
                 self._kill(self.idle.get_nowait())
+        for pid in list(self.live):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
         self.threads.shutdown(wait=False, cancel_futures=True)
         if not self.store.read_only:
             shutil.rmtree(self.snap_dir, ignore_errors=True)
