@@ -94,6 +94,9 @@ def start(
         )
         cmd = [sys.executable, "-c", code]
         path = "/sparql"
+    elif server == "plain":
+        cmd = [sys.executable, str(Path(__file__).with_name("endpoint_plain_app.py")), str(store), str(port)]
+        path = "/sparql"
     elif server == "oxigraph":
         cmd = [
             "/tmp/bench-oxigraph/bin/oxigraph",
@@ -291,7 +294,11 @@ def check_same_answers(urls: dict[str, str], paths: dict[str, list[str]], sample
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="100000,1000000")
-    ap.add_argument("--servers", default="kg,oxigraph,rdflib")
+    ap.add_argument(
+        "--servers",
+        default="kg,oxigraph,rdflib,plain",
+        help="plain: the naive FastAPI + pyoxigraph app, for reference",
+    )
     ap.add_argument("--duration", type=int, default=20, help="seconds of load per server")
     ap.add_argument("--connections", type=int, default=4)
     ap.add_argument("--max-requests", type=int, default=100_000, help="bound for the Python client")
@@ -333,7 +340,7 @@ def main() -> None:
         try:
             for name in servers:
                 srv_store = store
-                if name == "oxigraph":
+                if name in ("oxigraph", "plain"):
                     srv_store = folder / "store-oxigraph"
                     if not srv_store.exists():
                         shutil.copytree(store, srv_store)
