@@ -23,11 +23,18 @@ from typing import IO, Any, cast
 
 import pyoxigraph as ox
 
-from kg.endpoint import results
+from kg.endpoint import lexer, results
 from kg.endpoint.negotiation import BY_KEY
 
 CHUNK = 64 * 1024
 SMALL = 256 * 1024
+
+_RESULTS = {
+    "json": ox.QueryResultsFormat.JSON,
+    "xml": ox.QueryResultsFormat.XML,
+    "csv": ox.QueryResultsFormat.CSV,
+    "tsv": ox.QueryResultsFormat.TSV,
+}
 
 _RDF = {
     "ttl": ox.RdfFormat.TURTLE,
@@ -121,11 +128,15 @@ def execute(store: ox.Store, job: Job, send: Callable[[bytes], None]) -> None:
         send(error_frame(406, _not_acceptable(form)))
         return
     media = BY_KEY[key].media_type
+    limit = lexer.declared_limit(job.query) if job.max_rows > 0 else None
     try:
-        if job.max_rows > 0:
+        if job.max_rows > 0 and (limit is None or limit > job.max_rows):
             _spooled(result, job, key, media, send)
-        else:
-            _streamed(result, job, key, media, send)
+        else:  # the cap cannot cut this result: stream it, serialized in Rust
+            headers = {"KG-Row-Limit": str(job.max_rows)}
+            if job.max_rows:
+                headers["KG-Truncated"] = "false"
+            _streamed(result, job, key, media, send, headers)
     except OSError as exc:
         send(error_frame(500, f"error reading the store: {exc}"))
 
@@ -142,6 +153,13 @@ def _write_body(result: Any, job: Job, key: str, out: IO[bytes] | _Sink, cap: in
     """Serialize up to ``cap`` rows (0: all) into ``out``; the row count if the cap cut it."""
     cut: list[int] = []
     note = f"result truncated at max_rows={cap} rows; add LIMIT/OFFSET to page through it"
+    if cap == 0 and isinstance(result, ox.QuerySolutions):
+        result.serialize(cast(IO[bytes], out), _RESULTS[key])
+        return None
+    if cap == 0:
+        prefixes = job.prefixes if key in ("ttl", "trig") else None
+        ox.serialize(result, cast(IO[bytes], out), _RDF[key], prefixes=prefixes)
+        return None
     if isinstance(result, ox.QuerySolutions):
         w = results.RowWriter(key, out.write)
         names = [v.value for v in result.variables]
@@ -184,22 +202,22 @@ def _spooled(result: Any, job: Job, key: str, media: str, send: Callable[[bytes]
         send(b"Z")
 
 
-def _streamed(result: Any, job: Job, key: str, media: str, send: Callable[[bytes], None]) -> None:
+def _streamed(
+    result: Any, job: Job, key: str, media: str, send: Callable[[bytes], None], headers: dict[str, str]
+) -> None:
     started = False
-    first: list[bytes] = []
 
     def emit(data: bytes) -> None:
         nonlocal started
         if not started:
-            send(b"H" + _head(200, media, {"KG-Row-Limit": "0"}))
+            send(b"H" + _head(200, media, headers))
             started = True
         send(b"D" + data)
 
-    del first
     sink = _Sink(emit)
     _write_body(result, job, key, sink, 0)
     if not started:
-        send(b"F" + _head(200, media, {"KG-Row-Limit": "0"}) + b"\n" + bytes(sink.buf))
+        send(b"F" + _head(200, media, headers) + b"\n" + bytes(sink.buf))
         return
     sink.close()
     send(b"Z")

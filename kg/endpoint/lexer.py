@@ -19,6 +19,7 @@ _TOKEN = re.compile(
   | (?P<string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'''(?:[^'\\]|\\.|'(?!''))*'''
                |"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')
   | (?P<var>[?$][\w]+)
+  | (?P<number>\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)
   | (?P<pname>(?:[A-Za-z][\w.-]*)?:(?:[\w:%-]|\.(?=[\w:%-]))*)
   | (?P<word>[A-Za-z_][\w-]*)
   | (?P<punct>.)
@@ -89,6 +90,19 @@ def query_form(text: str) -> str | None:
         if t.upper in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"):
             return t.upper
     return None
+
+
+def declared_limit(text: str) -> int | None:
+    """The query's own top-level ``LIMIT n`` (outside any braces), None when it has none."""
+    depth = 0
+    limit: int | None = None
+    toks = tokens(text)
+    for i, t in enumerate(toks):
+        depth += t.text == "{"
+        depth -= t.text == "}"
+        if depth == 0 and t.upper == "LIMIT" and i + 1 < len(toks) and toks[i + 1].text.isdigit():
+            limit = int(toks[i + 1].text)
+    return limit
 
 
 ALL = "*"  # "every named graph may have changed"

@@ -83,14 +83,15 @@ def negotiate(accept: str | None, offered: tuple[Format, ...]) -> Format | None:
     if not accept or not accept.strip():
         return offered[0]
     ranges = _ranges(accept)
-    best: tuple[float, int, int] | None = None
+    best: tuple[float, int, int, int] | None = None
     chosen: Format | None = None
     for pos, fmt in enumerate(offered):
         for name in fmt.names():
             q, spec = _quality(name, ranges)
-            if q <= 0:
+            canonical = name == fmt.media_type
+            if q <= 0 or (not canonical and spec < 2):  # aliases count only when named exactly
                 continue
-            rank = (q, spec, -pos)
+            rank = (q, spec, int(canonical), -pos)
             if best is None or rank > best:
                 best, chosen = rank, fmt
     return chosen

@@ -18,21 +18,21 @@ process, and ``kg.store.Store(read_only=True)`` already accepted the same condit
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
-import multiprocessing as mp
 import os
 import shutil
 import signal
+import socket
+import subprocess
+import sys
 import threading
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
-from multiprocessing.process import BaseProcess
 from typing import Protocol
-
-import pyoxigraph as ox
 
 from kg.endpoint.execute import Job, execute
 from kg.endpoint.protocol import ProtocolError
@@ -108,28 +108,23 @@ class ThreadExecutor:
         pass
 
 
-def _worker_main(conn: Connection) -> None:
-    """A query worker: (snapshot path, Job) in, framed answer out, until the pipe closes."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    store: ox.Store | None = None
-    current: str | None = None
-    while True:
-        try:
-            snapshot, job = conn.recv()
-        except (EOFError, OSError):
-            return
-        if snapshot != current:
-            store = None
-            store = ox.Store.read_only(snapshot)
-            current = snapshot
-        assert store is not None
-        execute(store, job, conn.send_bytes)
-
-
 @dataclass
 class _Worker:
-    proc: BaseProcess
+    proc: subprocess.Popen[bytes]
     conn: Connection
+
+
+def _spawn() -> _Worker:
+    parent, child = socket.socketpair()
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kg.endpoint.worker", str(child.fileno())],
+        pass_fds=(child.fileno(),),
+        env=env,
+        stdin=subprocess.DEVNULL,
+    )
+    child.close()
+    return _Worker(proc, Connection(parent.detach()))
 
 
 class ProcessExecutor:
@@ -139,8 +134,6 @@ class ProcessExecutor:
         assert store.path is not None
         self.store = store
         self.size = size or os.cpu_count() or 2
-        self.ctx = mp.get_context("forkserver")
-        self.ctx.set_forkserver_preload(["kg.endpoint.execute"])
         self.threads = ThreadPoolExecutor(max_workers=2 * self.size + 4, thread_name_prefix="kg-query")
         self.idle: asyncio.Queue[_Worker] | None = None
         self.started = asyncio.Lock()
@@ -149,6 +142,7 @@ class ProcessExecutor:
         self.snap_dir = store.path.parent / f".{store.path.name}.snapshots"
         self.generation = 0
         self._tasks: set[asyncio.Task[None]] = set()
+        self.live: set[int] = set()
         if store.read_only:
             self.snapshot = str(store.path)
         else:
@@ -165,57 +159,76 @@ class ProcessExecutor:
             self.generation += 1
             path = self.snap_dir / str(self.generation)
             self.store.ox.backup(str(path))
+            self.refs[self.snapshot] += 0  # the previous one becomes collectable
             self.snapshot = str(path)
         self._collect()
 
     def _collect(self) -> None:
+        """Delete snapshots no query uses any more (cheap when there are none to delete)."""
         with self.lock:
-            if self.store.read_only:
-                return
-            for child in self.snap_dir.iterdir():
-                if str(child) != self.snapshot and self.refs[str(child)] == 0:
-                    shutil.rmtree(child, ignore_errors=True)
+            old = [s for s in self.refs if s and s != self.snapshot]
+            for snap in old:
+                if self.refs[snap] <= 0:
+                    del self.refs[snap]
+                    shutil.rmtree(snap, ignore_errors=True)
 
     def pids(self) -> list[int]:
         """Process ids of the idle workers (for tests and diagnostics)."""
         if self.idle is None:
             return []
-        return [w.proc.pid for w in list(self.idle._queue) if w.proc.pid is not None]  # type: ignore[attr-defined]
-
-    def _spawn(self) -> _Worker:
-        parent, child = self.ctx.Pipe()
-        proc = self.ctx.Process(target=_worker_main, args=(child,), daemon=True, name="kg-query-worker")
-        proc.start()
-        child.close()
-        return _Worker(proc, parent)
+        return [w.proc.pid for w in list(self.idle._queue)]  # type: ignore[attr-defined]
 
     async def _ensure_started(self) -> asyncio.Queue[_Worker]:
         async with self.started:
             if self.idle is None:
                 loop = asyncio.get_running_loop()
                 workers = await asyncio.gather(
-                    *(loop.run_in_executor(self.threads, self._spawn) for _ in range(self.size))
+                    *(loop.run_in_executor(self.threads, _spawn) for _ in range(self.size))
                 )
                 self.idle = asyncio.Queue()
                 for w in workers:
+                    self.live.add(w.proc.pid)
                     self.idle.put_nowait(w)
             return self.idle
 
     def _kill(self, w: _Worker) -> None:
         w.proc.kill()
-        w.proc.join(5)
+        w.proc.wait(5)
         w.conn.close()
+        self.live.discard(w.proc.pid)
 
     async def _replace(self, w: _Worker, idle: asyncio.Queue[_Worker]) -> None:
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(self.threads, self._kill, w)
-        idle.put_nowait(await loop.run_in_executor(self.threads, self._spawn))
+        fresh = await loop.run_in_executor(self.threads, _spawn)
+        self.live.add(fresh.proc.pid)
+        idle.put_nowait(fresh)
 
     async def _recv(self, w: _Worker, deadline: float | None) -> bytes:
-        loop = asyncio.get_running_loop()
-        fut = loop.run_in_executor(self.threads, w.conn.recv_bytes)
-        remaining = None if deadline is None else max(0.0, deadline - loop.time())
-        return await asyncio.wait_for(fut, remaining)
+        """The next frame from ``w``, waiting on the event loop (no thread) until ``deadline``."""
+        if not w.conn.poll(0):
+            loop = asyncio.get_running_loop()
+            ready: asyncio.Future[None] = loop.create_future()
+            fd = w.conn.fileno()
+
+            def on_readable() -> None:
+                if not ready.done():
+                    ready.set_result(None)
+
+            def on_deadline() -> None:
+                if not ready.done():
+                    ready.set_exception(TimeoutError())
+
+            loop.add_reader(fd, on_readable)
+            timer = None if deadline is None else loop.call_at(deadline, on_deadline)
+            try:
+                await ready
+            finally:
+                if timer is not None:
+                    timer.cancel()
+                loop.remove_reader(fd)
+                os.set_blocking(fd, True)  # the loop made it non-blocking; frames are read whole
+        return w.conn.recv_bytes()
 
     async def run(self, job: Job, timeout: float) -> Answer:
         idle = await self._ensure_started()
@@ -246,9 +259,14 @@ class ProcessExecutor:
         except TimeoutError:
             release(False)
             raise _timeout_error(timeout) from None
-        except (EOFError, OSError, asyncio.CancelledError):
+        except asyncio.CancelledError:
             release(False)
             raise
+        except (EOFError, OSError):
+            release(False)
+            raise ProtocolError(
+                500, "the query worker died while evaluating this query (see the log)"
+            ) from None
         try:
             answer = _answer_from_frame(frame)
         except ProtocolError:
@@ -281,9 +299,13 @@ class ProcessExecutor:
             release(healthy)
 
     async def close(self) -> None:
+        """Stop every worker, busy ones included (a runaway query must not outlive the server)."""
         if self.idle is not None:
             while not self.idle.empty():
                 self._kill(self.idle.get_nowait())
+        for pid in list(self.live):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
         self.threads.shutdown(wait=False, cancel_futures=True)
         if not self.store.read_only:
             shutil.rmtree(self.snap_dir, ignore_errors=True)

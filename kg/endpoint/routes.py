@@ -6,6 +6,7 @@ Every error leaves through ``error_response``: one JSON shape,
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from http import HTTPStatus
 from importlib.resources import files
 from typing import Any
@@ -22,6 +23,26 @@ from kg.endpoint.service import Endpoint
 
 STATIC = files("kg.endpoint") / "static"
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH"]
+
+
+def _route(router: APIRouter, path: str, documented: list[str], summary: str) -> Callable[[Any], Any]:
+    """Register a handler for every method: ``documented`` ones in OpenAPI (one operation each),
+    the others hidden (so they reach the handler and answer 405 in the one error shape)."""
+
+    def register(handler: Any) -> Any:
+        for method in documented:
+            router.add_api_route(
+                path,
+                handler,
+                methods=[method],
+                summary=summary,
+                operation_id=f"{handler.__name__}_{method.lower()}",
+            )
+        rest = [m for m in ALL_METHODS if m not in documented]
+        router.add_api_route(path, handler, methods=rest, include_in_schema=False)
+        return handler
+
+    return register
 
 
 def error_response(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -68,7 +89,7 @@ def to_response(answer: Answer) -> Response:
 def build_router(endpoint: Endpoint) -> APIRouter:
     router = APIRouter()
 
-    @router.api_route("/sparql", methods=ALL_METHODS, summary="SPARQL 1.1 Protocol: query")
+    @_route(router, "/sparql", ["GET", "POST"], "SPARQL 1.1 Protocol: query")
     async def sparql(http: HTTPRequest) -> Response:
         """Query by GET (``?query=``), POST form or POST ``application/sparql-query``.
         Without a query, GET answers the service description (RDF by negotiation)."""
@@ -78,7 +99,7 @@ def build_router(endpoint: Endpoint) -> APIRouter:
             answer = await describe.service_description(endpoint, req, str(http.url.replace(query="")))
         return to_response(answer)
 
-    @router.api_route("/update", methods=ALL_METHODS, summary="SPARQL 1.1 Update (off by default)")
+    @_route(router, "/update", ["POST"], "SPARQL 1.1 Update (off by default)")
     async def update(http: HTTPRequest) -> Response:
         """POST form or ``application/sparql-update``; needs allow_update and the bearer token."""
         req = await read_request(http, endpoint)
@@ -103,12 +124,14 @@ def build_router(endpoint: Endpoint) -> APIRouter:
             405, f"method {http.method} is not allowed on /store", {"Allow": "GET, HEAD, PUT, POST, DELETE"}
         )
 
-    @router.api_route("/store", methods=ALL_METHODS, summary="Graph Store HTTP Protocol (indirect)")
+    @_route(router, "/store", ["GET", "PUT", "POST", "DELETE"], "Graph Store HTTP Protocol (indirect)")
     async def store(http: HTTPRequest) -> Response:
         """``?graph=IRI`` or ``?default``: GET any graph; PUT / POST / DELETE with the token."""
         return await _store(http, None)
 
-    @router.api_route("/store/{rest:path}", methods=ALL_METHODS, summary="Graph Store HTTP Protocol (direct)")
+    @_route(
+        router, "/store/{rest:path}", ["GET", "PUT", "POST", "DELETE"], "Graph Store HTTP Protocol (direct)"
+    )
     async def store_direct(http: HTTPRequest, rest: str) -> Response:
         """The graph named by this very URL."""
         return await _store(http, str(http.url.replace(query="")))
@@ -156,6 +179,12 @@ def install(app: FastAPI, endpoint: Endpoint) -> None:
     @app.exception_handler(ProtocolError)
     async def protocol_error(_: HTTPRequest, exc: ProtocolError) -> Response:
         return error_response(exc.status, exc.message, exc.headers)
+
+    @app.exception_handler(Exception)
+    async def bug(_: HTTPRequest, exc: Exception) -> Response:
+        """A bug: same error shape (and CORS, this runs outside the CORS middleware); traceback logged."""
+        message = f"internal error ({type(exc).__name__}); the server log has the details"
+        return error_response(500, message, {"Access-Control-Allow-Origin": "*"})
 
     if endpoint.settings.metrics:
         metrics.install(app, endpoint)

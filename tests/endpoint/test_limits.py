@@ -138,3 +138,20 @@ def test_load_refused_by_default(strict):
         headers={"authorization": f"Bearer {TOKEN}"},
     )
     assert "LOAD" in _error(r, 403)
+
+
+def test_health_openapi_void(live):
+    assert httpx.get(live.url + "/health").json()["status"] == "ok"
+    paths = httpx.get(live.url + "/openapi.json").json()["paths"]
+    assert {"/sparql", "/update", "/store", "/void", "/health"} <= set(paths)
+    r = httpx.get(live.url + "/void", headers={"accept": "application/n-triples"})
+    assert r.status_code == 200 and "http://rdfs.org/ns/void#classPartition" in r.text
+    assert "https://kg.example/ontology#Person" in r.text
+
+
+def test_metrics(live_factory):
+    server = live_factory("metrics", metrics=True)
+    httpx.get(server.url + "/sparql", params={"query": "ASK {}"})
+    text = httpx.get(server.url + "/metrics").text
+    assert 'kg_http_requests_total{route="/sparql",status="200"}' in text
+    assert "kg_http_request_seconds_bucket" in text
