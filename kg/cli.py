@@ -203,12 +203,36 @@ def validate(store: Path | None) -> None:
 @store_option
 @click.option("--host", default=None, help="Interface to listen on (default 127.0.0.1).")
 @click.option("--port", type=int, default=None, help="Port to listen on (default 8000).")
-def serve(store: Path | None, host: str | None, port: int | None) -> None:
-    """Serve the store over the SPARQL 1.1 protocol at /sparql (GET and POST)."""
+@click.option(
+    "--query-timeout", type=float, default=None, help="Seconds before a query is cancelled (default 30)."
+)
+@click.option(
+    "--max-rows", type=int, default=None, help="Most rows a response carries; more is cut and says so."
+)
+@click.option("--max-body", type=int, default=None, help="Largest request body in bytes (default 1000000).")
+@click.option(
+    "--allow-update/--no-allow-update",
+    default=None,
+    help="Accept SPARQL Update and Graph Store writes (they also need the token).",
+)
+@click.option("--token", default=None, help="Bearer token for writes (prefer $KG_TOKEN: flags show in ps).")
+@click.option(
+    "--allow-service/--no-allow-service", default=None, help="Let queries use SERVICE and updates LOAD."
+)
+@click.option(
+    "--service-allowlist", default=None, help="Comma-separated IRI prefixes SERVICE/LOAD may reach."
+)
+@click.option("--workers", type=int, default=None, help="Query worker processes (0: one per CPU core).")
+@click.option("--metrics/--no-metrics", default=None, help="Serve Prometheus metrics at /metrics.")
+def serve(store: Path | None, **options: Any) -> None:
+    """Serve the store: SPARQL 1.1 Protocol at /sparql, Update at /update, Graph Store at /store,
+    a query page at / and a page for every entity IRI under the base."""
     from kg.endpoint import run
 
-    cfg = _settings(store=store, host=host, port=port)
+    cfg = _settings(store=store, **options)
     _require_store(cfg)
+    if cfg.allow_update and not cfg.token:
+        raise UsageError("--allow-update needs a bearer token: set KG_TOKEN (or --token)")
     run(cfg)
 
 

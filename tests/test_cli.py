@@ -162,3 +162,9 @@ def test_help_lists_every_command() -> None:
     run = kg("--help")
     for command in ("build", "query", "export", "validate", "serve", "info", "remove", "evaluate", "link"):
         assert command in run.out
+
+
+def test_serve_refuses_updates_without_a_token(built: Path) -> None:
+    run = kg("serve", "--store", built, "--allow-update", "--port", "1")
+    assert run.code == 2 and "needs a bearer token" in run.err
+    no_traceback(run)
