@@ -15,6 +15,7 @@ Statuses (stable, documented in the README):
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
@@ -220,7 +221,8 @@ def check_write(req: Request, policy: Policy) -> None:
         raise ProtocolError(403, "writes need a token to be configured (token / KG_TOKEN)")
     auth = req.authorization or ""
     scheme, _, given = auth.partition(" ")
-    if scheme.lower() != "bearer" or given.strip() != policy.token:
+    # compare_digest: the time taken does not tell a caller how much of the token was right
+    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), policy.token.encode()):
         raise ProtocolError(
             401,
             "this write needs 'Authorization: Bearer <token>' with the endpoint's token",
