@@ -18,7 +18,7 @@ from spacy.tokens import Doc, Span
 
 from kg.extract import resources
 from kg.extract.dates import DateMention, find_dates
-from kg.extract.mentions import Cluster, Ment, MentionList, make_ment, mention_version
+from kg.extract.mentions import Cluster, ClusterList, Ment, MentionList, kind_version, make_ment
 from kg.extract.pipeline import (
     NAME,
     ORG,
@@ -52,6 +52,16 @@ _HEADING_CANON = {
     "under secretary general": "Under-Secretary-General",
 }
 _BODY_WORDS = frozenset({"Council", "Assembly", "Court", "Conference", "Committee", "Commission", "Summit"})
+
+
+_Entry = tuple[int, int, Ment, Cluster]  # cluster sequence number, position in its mentions, mention, cluster
+
+
+@dataclass
+class _KindIndex:
+    version: int
+    at: dict[int, list[_Entry]] = field(default_factory=dict)
+    by_sent: dict[int, list[_Entry]] = field(default_factory=dict)
 
 
 @dataclass
@@ -99,9 +109,8 @@ class Reader:
             self.quoted.append(inside)
             if text == '"':
                 inside = not inside
-        self.clusters: list[Cluster] = []
-        self._index: dict[int, list[tuple[Ment, Cluster]]] = {}
-        self._index_size = -1
+        self._clusters = ClusterList()
+        self._indexes: dict[Kind, _KindIndex] = {}
         self.counters: dict[Kind, int] = {}
         self.facts: dict[tuple[str, str, str], Fact] = {}
         self.warnings: list[str] = []
@@ -171,38 +180,62 @@ class Reader:
             ]
         return self.dates_by_sent[sent]
 
+    @property
+    def clusters(self) -> list[Cluster]:
+        """The document's clusters in the order they were added (a ClusterList: changes are tracked)."""
+        return self._clusters
+
+    @clusters.setter
+    def clusters(self, value: Iterable[Cluster]) -> None:
+        self._clusters = ClusterList(value)
+
+    def _kind_index(self, kind: Kind) -> _KindIndex:
+        """The mentions of one kind by token and by sentence (rebuilt when that kind changed)."""
+        version = kind_version(kind)
+        index = self._indexes.get(kind)
+        if index is None or index.version != version:
+            index = _KindIndex(version)
+            at, by_sent = index.at, index.by_sent
+            for c in self._clusters:
+                if c.kind != kind:
+                    continue
+                for pos, m in enumerate(c.mentions):
+                    entry = (c.seq, pos, m, c)
+                    for t in range(m.start, m.end):
+                        at.setdefault(t, []).append(entry)
+                    by_sent.setdefault(m.sent, []).append(entry)
+            self._indexes[kind] = index
+        return index
+
     def clusters_of(self, kind: Kind) -> list[Cluster]:
-        return [c for c in self.clusters if c.kind == kind]
+        return [c for c in self._clusters if c.kind == kind]
 
     def mentions_in(self, sent: int, kinds: Iterable[Kind]) -> list[tuple[Ment, Cluster]]:
-        kinds = set(kinds)
-        out = [(m, c) for c in self.clusters if c.kind in kinds for m in c.mentions if m.sent == sent]
-        out.sort(key=lambda mc: mc[0].start)
-        return out
+        """The mentions of ``kinds`` in sentence ``sent``, in text order (ties: order of the clusters)."""
+        entries = [e for kind in set(kinds) for e in self._kind_index(kind).by_sent.get(sent, ())]
+        entries.sort(key=lambda e: (e[2].start, e[0], e[1]))
+        return [(m, c) for _, _, m, c in entries]
 
     def nlp_tokens(self, text: str) -> Doc:
         return get_nlp().make_doc(text)
 
-    def _at(self, token: int) -> list[tuple[Ment, Cluster]]:
-        """The mentions covering ``token`` (index rebuilt whenever mentions were added or removed)."""
-        size = mention_version() * 100_003 + len(self.clusters)
-        if size != self._index_size:
-            index: dict[int, list[tuple[Ment, Cluster]]] = {}
-            for c in self.clusters:
-                for m in c.mentions:
-                    for t in range(m.start, m.end):
-                        index.setdefault(t, []).append((m, c))
-            self._index, self._index_size = index, size
-        return self._index.get(token, [])
+    def _entries_at(self, token: int, kinds: Iterable[Kind]) -> list[_Entry]:
+        """The mentions of ``kinds`` covering ``token``, in the order of their clusters and mentions."""
+        entries = [e for kind in set(kinds) for e in self._kind_index(kind).at.get(token, ())]
+        if len(entries) > 1:
+            entries.sort(key=lambda e: (e[0], e[1]))
+        return entries
 
     def innermost_at(self, token: int, kinds: Iterable[Kind]) -> tuple[Ment, Cluster] | None:
-        kinds = set(kinds)
-        found = [(m, c) for m, c in self._at(token) if c.kind in kinds]
-        return min(found, key=lambda mc: mc[0].end - mc[0].start) if found else None
+        found = self._entries_at(token, kinds)
+        if not found:
+            return None
+        best = min(found, key=lambda e: e[2].end - e[2].start)
+        return best[2], best[3]
 
     def cluster_at(self, token: int, kinds: Iterable[Kind]) -> tuple[Ment, Cluster] | None:
-        kinds = set(kinds)
-        return next(((m, c) for m, c in self._at(token) if c.kind in kinds), None)
+        found = self._entries_at(token, kinds)
+        return (found[0][2], found[0][3]) if found else None
 
     def is_headline(self, sent: int) -> bool:
         """A title-case line (headline, navigation): most words capitalised, no final full stop."""
