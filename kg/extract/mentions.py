@@ -75,7 +75,7 @@ class MentionList(list["Ment"]):
         bump(self.kind)
         super().__delitem__(index)
 
-    def __iadd__(self, items: Iterable[Ment]) -> Self:  # type: ignore[override]
+    def __iadd__(self, items: Iterable[Ment]) -> Self:  # type: ignore[override,misc]
         bump(self.kind)
         return super().__iadd__(items)
 
