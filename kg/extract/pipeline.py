@@ -241,6 +241,10 @@ class PostFinder:
         self.matcher.add("POST", [nlp.make_doc(h) for h in heads])
         self.plural = {k.lower(): v for k, v in posts["plural_heads"].items()}
         self.modifiers = sorted((m.split() for m in posts["modifiers"]), key=len, reverse=True)
+        # by last word, longest first (the order the modifiers are tried in)
+        self.modifiers_by_last: dict[str, list[list[str]]] = {}
+        for words in self.modifiers:
+            self.modifiers_by_last.setdefault(words[-1], []).append(words)
         self.connectors = frozenset(posts["tail_connectors"])
         self.determiners = frozenset(posts["tail_determiners"])
         self.lower_nouns = frozenset(posts["tail_lowercase_nouns"])
@@ -298,9 +302,9 @@ class PostFinder:
     def _extend_left(self, doc: Doc, start: int) -> int:
         left = start
         changed = True
-        while changed:
+        while changed and left > 0:
             changed = False
-            for words in self.modifiers:
+            for words in self.modifiers_by_last.get(doc[left - 1].text, ()):
                 n = len(words)
                 if left - n >= 0 and [t.text for t in doc[left - n : left]] == words:
                     left -= n

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, cast
 
+from spacy.attrs import IDX
 from spacy.tokens import Doc, Span
 
 from kg.extract import resources
@@ -51,6 +52,9 @@ _HEADING_CANON = {
     "director general": "Director-General",
     "under secretary general": "Under-Secretary-General",
 }
+_HEADING_PATTERNS = [(re.compile(rf"\b{plain}\b", re.I), canon) for plain, canon in _HEADING_CANON.items()]
+assert all("general" in plain or "president" in plain for plain in _HEADING_CANON)  # label_text's fast path
+_SPACES = re.compile(r"\s+")
 _BODY_WORDS = frozenset({"Council", "Assembly", "Court", "Conference", "Committee", "Commission", "Summit"})
 
 
@@ -98,6 +102,7 @@ class Reader:
             else:
                 last = self.sent_of[t]
         self.texts: list[str] = [t.text for t in self.doc]
+        self.idx: list[int] = [int(i) for i in self.doc.to_array(IDX).tolist()] if len(self.doc) else []
         self.lowers: list[str] = [t.lower() for t in self.texts]
         self.ent_types: list[str] = [t.ent_type_ for t in self.doc]
         self.bits: list[int] = flags(self.doc)
@@ -114,10 +119,10 @@ class Reader:
         self.counters: dict[Kind, int] = {}
         self.facts: dict[tuple[str, str, str], Fact] = {}
         self.warnings: list[str] = []
+        self.dateline = find_dateline(self.text)
         self.reference = self._reference_date()
         self.dates_by_sent: dict[int, list[DateMention]] = {}
-        dateline = find_dateline(self.text)
-        self.dateline_end = dateline.end if dateline is not None else 0
+        self.dateline_end = self.dateline.end if self.dateline is not None else 0
         self.dateline_place: Cluster | None = None
         self.posts_rules = resources.load("posts")
         self.rel_rules = resources.load("relations")
@@ -132,7 +137,11 @@ class Reader:
         return c
 
     def ment(self, kind: Kind, start: int, end: int, key: str = "", rule: str = "") -> Ment:
-        return make_ment(self.doc, kind, start, end, self.sent_of, key, rule)
+        if not 0 <= start < end <= len(self.texts):
+            return make_ment(self.doc, kind, start, end, self.sent_of, key, rule)
+        # the span's characters from the token offsets (no spaCy Span made: this is called a lot)
+        a, b = self.idx[start], self.idx[end - 1] + len(self.texts[end - 1])
+        return Ment(kind, start, end, a, b, self.norm[a:b], self.sent_of[start], key, rule)
 
     def add_fact(self, s: Cluster | None, p: str, o: Cluster | None, sent: int | Iterable[int]) -> None:
         if s is None or o is None or s is o:
@@ -145,16 +154,21 @@ class Reader:
 
     def label_text(self, start: int, end: int) -> str:
         """The label of tokens [start, end): normalised text, heads hyphenated ("Secretary-General")."""
-        text = self.doc[start:end].text
-        text = re.sub(r"\s+", " ", text).strip()
-        for plain, canon in _HEADING_CANON.items():
-            text = re.sub(rf"\b{plain}\b", canon, text, flags=re.I)
+        if 0 <= start < end <= len(self.texts):
+            text = self.norm[self.idx[start] : self.idx[end - 1] + len(self.texts[end - 1])]
+        else:
+            text = self.doc[start:end].text
+        text = _SPACES.sub(" ", text).strip()
+        low = text.lower()
+        if "general" in low or "president" in low:
+            for pattern, canon in _HEADING_PATTERNS:
+                text = pattern.sub(canon, text)
         return text
 
     def _reference_date(self) -> dt.date | None:
         """What "today" means: the dateline's date (year from the release date), else the release date."""
         issued = self.document.issued
-        dateline = find_dateline(self.text)
+        dateline = self.dateline
         if dateline is not None and dateline.date_text:
             full = find_full_date(dateline.date_text)
             if full:
@@ -206,6 +220,10 @@ class Reader:
                     by_sent.setdefault(m.sent, []).append(entry)
             self._indexes[kind] = index
         return index
+
+    def person_index(self) -> dict[int, list[_Entry]]:
+        """Token -> the person mentions covering it, first cluster first (what ``cluster_at`` reads)."""
+        return self._kind_index(Kind.PERSON).at
 
     def clusters_of(self, kind: Kind) -> list[Cluster]:
         return [c for c in self._clusters if c.kind == kind]
@@ -433,7 +451,7 @@ class Reader:
         return org_after or (cap_before and after is not None and after.text[:1].isupper() and after.is_alpha)
 
     def read_dateline(self) -> None:
-        dateline = find_dateline(self.text)
+        dateline = self.dateline
         if dateline is None:
             return
         found = self.cluster_at(self._token_at(dateline.place_start), [Kind.PLACE, Kind.STATE])
