@@ -48,6 +48,10 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ),
 ]
 
+#: What every pattern above needs somewhere in the text (a digit, a month name or a relative day):
+#: a text without any is skipped at once.
+_ANY_DATE = re.compile(rf"\d|{_M}|today|tomorrow|yesterday|tonight|this (?:morning|afternoon|evening)", re.I)
+
 _RELATIVE = {
     "today": 0,
     "tonight": 0,
@@ -92,6 +96,8 @@ def find_dates(text: str, reference: dt.date | None, sentence_year: int | None =
     ``reference`` is the date "today" refers to (the dateline's date, else the release date);
     without it, relative expressions and dates without a year are left unresolved (None).
     """
+    if not _ANY_DATE.search(text):
+        return []
     taken: list[tuple[int, int]] = []
     found: list[tuple[int, int, str, re.Match[str]]] = []
     for kind, pattern in _PATTERNS:

@@ -18,11 +18,17 @@ from kg.model import Kind, PartialDate
 #: Per kind, a counter bumped whenever a mention list or the cluster list changes for that kind: lets
 #: lookups keep an index per kind and rebuild it only when that kind changed.
 _VERSIONS: dict[Kind, int] = dict.fromkeys(Kind, 0)
+#: Likewise, bumped only when clusters of that kind are added or removed.
+_CLUSTER_VERSIONS: dict[Kind, int] = dict.fromkeys(Kind, 0)
 _SEQ = [0]
 
 
 def kind_version(kind: Kind) -> int:
     return _VERSIONS[kind]
+
+
+def cluster_version(kind: Kind) -> int:
+    return _CLUSTER_VERSIONS[kind]
 
 
 def bump(kind: Kind | None = None) -> None:
@@ -32,6 +38,16 @@ def bump(kind: Kind | None = None) -> None:
             _VERSIONS[k] += 1
     else:
         _VERSIONS[kind] += 1
+
+
+def bump_clusters(kind: Kind | None = None) -> None:
+    """Record that clusters of ``kind`` (every kind when None) were added or removed."""
+    bump(kind)
+    if kind is None:
+        for k in _CLUSTER_VERSIONS:
+            _CLUSTER_VERSIONS[k] += 1
+    else:
+        _CLUSTER_VERSIONS[kind] += 1
 
 
 class MentionList(list["Ment"]):
@@ -88,33 +104,33 @@ class ClusterList(list["Cluster"]):
         super().__init__(items)
         for c in self:
             _number(c)
-        bump()
+        bump_clusters()
 
     def append(self, item: Cluster) -> None:
         _number(item)
-        bump(item.kind)
+        bump_clusters(item.kind)
         super().append(item)
 
     def remove(self, item: Cluster) -> None:
-        bump(item.kind)
+        bump_clusters(item.kind)
         super().remove(item)
 
     def extend(self, items: Iterable[Cluster]) -> None:
         items = list(items)
         for c in items:
             _number(c)
-        bump()
+        bump_clusters()
         super().extend(items)
 
     def insert(self, index: SupportsIndex, item: Cluster) -> None:
         raise TypeError("clusters are only appended (their order is their sequence numbers' order)")
 
     def pop(self, index: SupportsIndex = -1) -> Cluster:
-        bump()
+        bump_clusters()
         return super().pop(index)
 
     def clear(self) -> None:
-        bump()
+        bump_clusters()
         super().clear()
 
     def sort(self, *args: Any, **kwargs: Any) -> None:
@@ -124,7 +140,7 @@ class ClusterList(list["Cluster"]):
         raise TypeError("clusters are only appended or removed")
 
     def __delitem__(self, index: Any) -> None:
-        bump()
+        bump_clusters()
         super().__delitem__(index)
 
 

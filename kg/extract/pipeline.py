@@ -20,7 +20,8 @@ No statistical model is loaded; nothing is downloaded.
 from __future__ import annotations
 
 import re
-from functools import cache
+import unicodedata
+from functools import cache, lru_cache
 from itertools import product
 from typing import Any, cast
 
@@ -91,13 +92,16 @@ def _write_flags(doc: Doc, bits: list[int]) -> None:
     doc.from_array([TAG, LEMMA], cast(Any, values))
 
 
+_DASHES = re.compile(r"[\u2010\u2011\u2012\u2013\u2014]")
+_SPACES = re.compile(r"\s+")
+
+
+@lru_cache(maxsize=8192)
 def norm_key(text: str) -> str:
     """Casefolded, hyphen- and space-normalised form used for keys and label comparison."""
-    import unicodedata
-
     text = unicodedata.normalize("NFKC", text)
-    text = re.sub(r"[\u2010\u2011\u2012\u2013\u2014]", "-", text).replace("\u2019", "'")
-    return re.sub(r"\s+", " ", text).strip().casefold()
+    text = _DASHES.sub("-", text).replace("\u2019", "'")
+    return _SPACES.sub(" ", text).strip().casefold()
 
 
 def _strip_the(name: str) -> str:

@@ -19,7 +19,15 @@ from spacy.tokens import Doc, Span
 
 from kg.extract import resources
 from kg.extract.dates import DateMention, find_dates
-from kg.extract.mentions import Cluster, ClusterList, Ment, MentionList, kind_version, make_ment
+from kg.extract.mentions import (
+    Cluster,
+    ClusterList,
+    Ment,
+    MentionList,
+    cluster_version,
+    kind_version,
+    make_ment,
+)
 from kg.extract.pipeline import (
     NAME,
     ORG,
@@ -116,6 +124,7 @@ class Reader:
                 inside = not inside
         self._clusters = ClusterList()
         self._indexes: dict[Kind, _KindIndex] = {}
+        self._of_kind: dict[Kind, tuple[int, list[Cluster]]] = {}
         self.counters: dict[Kind, int] = {}
         self.facts: dict[tuple[str, str, str], Fact] = {}
         self.warnings: list[str] = []
@@ -226,7 +235,12 @@ class Reader:
         return self._kind_index(Kind.PERSON).at
 
     def clusters_of(self, kind: Kind) -> list[Cluster]:
-        return [c for c in self._clusters if c.kind == kind]
+        """The clusters of one kind, in order (a new list each call; the scan is cached)."""
+        version = cluster_version(kind)
+        cached = self._of_kind.get(kind)
+        if cached is None or cached[0] != version:
+            cached = self._of_kind[kind] = (version, [c for c in self._clusters if c.kind == kind])
+        return list(cached[1])
 
     def mentions_in(self, sent: int, kinds: Iterable[Kind]) -> list[tuple[Ment, Cluster]]:
         """The mentions of ``kinds`` in sentence ``sent``, in text order (ties: order of the clusters)."""
@@ -243,6 +257,10 @@ class Reader:
         if len(entries) > 1:
             entries.sort(key=lambda e: (e[0], e[1]))
         return entries
+
+    def mentions_at(self, token: int, kinds: Iterable[Kind]) -> list[tuple[Ment, Cluster]]:
+        """Every mention of ``kinds`` covering ``token``."""
+        return [(e[2], e[3]) for e in self._entries_at(token, kinds)]
 
     def innermost_at(self, token: int, kinds: Iterable[Kind]) -> tuple[Ment, Cluster] | None:
         found = self._entries_at(token, kinds)
@@ -627,15 +645,15 @@ class Reader:
     def read_posts(self) -> None:
         """One Post entity per normalised label; holders become ``holds`` facts."""
         doc = self.doc
-        plural: dict[str, str] = {k.lower(): v for k, v in self.posts_rules["plural_heads"].items()}
+        plural = _plural_heads()
         self.post_spans: list[tuple[Span, Cluster, bool]] = []
         self.body_rewritten: set[str] = set()
         for span in doc.spans.get("kg_post", []):
             start, end = span.start, span.end
             label = self.label_text(start, end)
             is_plural = False
-            for p, singular in plural.items():
-                m = re.search(rf"\b{re.escape(p)}\b", label, flags=re.I)
+            for pattern, singular in plural:
+                m = pattern.search(label)
                 if m:
                     label = label[: m.start()] + singular + label[m.end() :]
                     is_plural = True
@@ -673,7 +691,8 @@ class Reader:
         doc = self.doc
         prev = doc[start - 1] if start > 0 else None
         # "Rapporteur of the Vienna-based body" / "of the Council": the body named before
-        nxt = self.norm[doc[end - 1].idx + len(doc[end - 1]) :][:40] if end <= len(doc) else ""
+        after = self.idx[end - 1] + len(self.texts[end - 1]) if 0 < end <= len(doc) else 0
+        nxt = self.norm[after : after + 40] if 0 < end <= len(doc) else ""
         m = re.match(r"\s+of the (?:[\w-]+-based )?(body|organ|Council|Assembly|Court|Conference)\b", nxt)
         if m and " of " not in label:
             body = self.resolve_body(m.group(1) if m.group(1)[0].isupper() else "", start)
@@ -1315,6 +1334,13 @@ class Reader:
                     existing.attrs["symbol"] = symbol
                     existing.trigger = "symbol"
                 existing.mentions.append(self.ment(Kind.DOCUMENT, span.start, span.end, key, "symbol"))
+
+
+@cache
+def _plural_heads() -> list[tuple[re.Pattern[str], str]]:
+    """rules/posts.json's plural heads as whole-word patterns (any case) with their singulars."""
+    heads = {k.lower(): str(v) for k, v in resources.load("posts")["plural_heads"].items()}
+    return [(re.compile(rf"\b{re.escape(p)}\b", re.I), singular) for p, singular in heads.items()]
 
 
 @cache

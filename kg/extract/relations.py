@@ -7,6 +7,7 @@ sentence as evidence. Pronouns ("she said") resolve to the most recent compatibl
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from functools import cache
 from typing import Any, cast
 
@@ -599,12 +600,11 @@ class Relations:
                     r.add_fact(ev, "locatedIn", dateline_place, ev.mentions[0].sent)
 
     def inside_other(self, char: int, kinds: list[Kind]) -> bool:
-        for c in self.r.clusters:
-            if c.kind in kinds:
-                for m in c.mentions:
-                    if m.char_start <= char < m.char_end:
-                        return True
-        return False
+        """Whether a mention of ``kinds`` covers character ``char``."""
+        token = bisect_right(self.r.idx, char) - 1
+        if token < 0:
+            return False
+        return any(m.char_start <= char < m.char_end for m, _ in self.r.mentions_at(token, kinds))
 
     def cue_before(self, char: int, floor: int) -> str:
         words = re.findall(r"[a-z]+", self.r.norm[max(floor, char - 30) : char].lower())
