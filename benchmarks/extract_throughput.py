@@ -22,6 +22,7 @@ from pathlib import Path
 
 import spacy
 
+from kg import settings
 from kg.extract import extract
 from kg.extract.pipeline import get_nlp
 from kg.ingest import document_from_text
@@ -127,6 +128,8 @@ def main() -> None:
     mean = sum(len(d.text) for d in docs) / len(docs)
     print(f"machine: {platform.machine()} {platform.processor() or ''} python {platform.python_version()}")
     print(f"spacy {spacy.__version__}; {len(docs)} generated documents, mean {mean:.0f} characters; one core")
+    model = settings.load().model
+    print(f"model backstop (KG_MODEL): {model or 'off'}")
     blank = spacy.blank("en")
     get_nlp()
     n = args.repeat

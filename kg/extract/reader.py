@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, cast
@@ -17,7 +17,8 @@ from typing import Any, cast
 from spacy.attrs import IDX
 from spacy.tokens import Doc, Span
 
-from kg.extract import resources
+from kg.extract import backstop, resources
+from kg.extract.backstop import Candidate
 from kg.extract.dates import DateMention, find_dates
 from kg.extract.mentions import (
     Cluster,
@@ -405,6 +406,34 @@ class Reader:
                 if c.kind in (Kind.STATE, Kind.PLACE):
                     c.mentions = MentionList(m for m in c.mentions if not (start <= m.start and m.end <= end))
         self.clusters = [c for c in self.clusters if c.mentions or c.kind not in (Kind.STATE, Kind.PLACE)]
+
+    def read_candidates(self, candidates: Sequence[Candidate]) -> None:
+        """Names a statistical model proposed, kept only where the rules can type them
+        (``kg.extract.backstop.check``): people go to the people reader as candidates, organisations
+        and places become entities here."""
+        doc = self.doc
+        people = list(doc.spans.get("kg_person", []))
+        for acc in backstop.check(doc, candidates, self.quoted, self.bits):
+            if acc.kind == backstop.PERSON:
+                if not any(p.start < acc.end and acc.start < p.end for p in people):
+                    people.append(Span(doc, acc.start, acc.end, label="model"))
+                continue
+            if any(
+                self._entries_at(t, [Kind.ORGANIZATION, Kind.PLACE, Kind.STATE])
+                for t in range(acc.start, acc.end)
+            ):
+                continue
+            label = self.label_text(acc.start, acc.end)
+            key = norm_key(label)
+            kind = Kind.ORGANIZATION if acc.kind == backstop.ORG else Kind.PLACE
+            cluster = next((c for c in self.clusters_of(kind) if c.key == key), None)
+            if cluster is None:
+                cluster = self.new_cluster(kind, key, label)
+                if kind == Kind.ORGANIZATION:
+                    cluster.attrs["type"] = "other"
+            cluster.mentions.append(self.ment(kind, acc.start, acc.end, key, f"model-{acc.kind.lower()}"))
+        people.sort(key=lambda p: p.start)
+        doc.spans["kg_person"] = people
 
     def is_person_span(self, start: int, end: int) -> bool:
         return any(start <= s.start < end for s in self.doc.spans.get("kg_person", []))
