@@ -223,6 +223,7 @@ class TokenFlags:
 _INITIAL = re.compile(r"^[A-Z]\.$")
 
 
+@lru_cache(maxsize=65536)
 def is_name_like(text: str) -> bool:
     """A capitalised word that could be (part of) a person's name: "Solberg-Vik", "Ji-hoon", "G."."""
     if not text or not text[0].isupper() or any(c.isdigit() for c in text):

@@ -96,8 +96,9 @@ class Reader:
         if len(self.norm) >= nlp.max_length:
             nlp.max_length = len(self.norm) + 1
         self.doc: Doc = nlp(self.norm)
-        self.sents: list[Span] = [s for s in self.doc.sents if s.text.strip()]
-        self.starts: frozenset[int] = frozenset(s.start for s in self.doc.sents)
+        all_sents = list(self.doc.sents)
+        self.sents: list[Span] = [s for s in all_sents if s.text.strip()]
+        self.starts: frozenset[int] = frozenset(s.start for s in all_sents)
         self._headline: dict[int, bool] = {}
         self.sent_of: list[int] = [0] * len(self.doc)
         for i, s in enumerate(self.sents):
