@@ -52,6 +52,11 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 #: a text without any is skipped at once.
 _ANY_DATE = re.compile(rf"\d|{_M}|today|tomorrow|yesterday|tonight|this (?:morning|afternoon|evening)", re.I)
 
+_ANY_MONTH = re.compile(_M, re.I)
+#: The patterns that cannot match without a month name.
+_NEED_MONTH = frozenset(kind for kind, pattern in _PATTERNS if _M in pattern.pattern)
+assert {"relative", "iso", "year", "part_year"}.isdisjoint(_NEED_MONTH) and len(_NEED_MONTH) == 11
+
 _RELATIVE = {
     "today": 0,
     "tonight": 0,
@@ -98,9 +103,12 @@ def find_dates(text: str, reference: dt.date | None, sentence_year: int | None =
     """
     if not _ANY_DATE.search(text):
         return []
+    has_month = bool(_ANY_MONTH.search(text))
     taken: list[tuple[int, int]] = []
     found: list[tuple[int, int, str, re.Match[str]]] = []
     for kind, pattern in _PATTERNS:
+        if not has_month and kind in _NEED_MONTH:
+            continue
         for m in pattern.finditer(text):
             s, e = m.start(), m.end()
             if kind in ("month", "year"):

@@ -54,7 +54,9 @@ def flag_tag(bits: int) -> str:
 
 
 def flags(doc: Doc) -> list[int]:
-    value: list[int] = doc.user_data.setdefault("kg_flags", [0] * len(doc))
+    value: list[int] | None = doc.user_data.get("kg_flags")
+    if value is None:  # (not setdefault: its default list would be built on every call)
+        value = doc.user_data["kg_flags"] = [0] * len(doc)
     return value
 
 

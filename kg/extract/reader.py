@@ -283,10 +283,10 @@ class Reader:
 
     def _is_headline(self, sent: int) -> bool:
         s = self.sents[sent]
-        words = [t for t in s if t.is_alpha and len(t.text) > 3]
-        if len(words) < 4 or s.text.rstrip().endswith("."):
+        words = [w for w in self.texts[s.start : s.end] if w.isalpha() and len(w) > 3]
+        if len(words) < 4 or self.norm[s.start_char : s.end_char].rstrip().endswith("."):
             return False
-        return sum(1 for t in words if t.text[0].isupper()) / len(words) > 0.7
+        return sum(1 for w in words if w[0].isupper()) / len(words) > 0.7
 
     # ---------------------------------------------------------------- gazetteer entities
 
