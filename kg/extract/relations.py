@@ -50,6 +50,13 @@ def _place_names() -> dict[str, dict[str, Any]]:
     return names
 
 
+@cache
+def _any_phrase(key: str) -> re.Pattern[str]:
+    """Whether any phrase of a rules/relations.json list occurs (one search instead of one per phrase)."""
+    phrases = sorted(_words(resources.load("relations"), key), key=len, reverse=True)
+    return re.compile(r"\b(?:" + "|".join(re.escape(p) for p in phrases) + r")\b")
+
+
 class Relations:
     def __init__(self, reader: Reader) -> None:
         self.r = reader
@@ -416,7 +423,8 @@ class Relations:
             if after and subj is not None and subj is not after[0][1]:
                 r.add_fact(subj, "succeeds", after[0][1], i)
         # chairs: "co-chaired by A and B"
-        for phrase, pattern in zip(_words(self.rules, "chair_by"), _phrase_patterns("chair_by"), strict=True):
+        chair_phrases = _phrase_patterns("chair_by") if _any_phrase("chair_by").search(text) else []
+        for phrase, pattern in zip(_words(self.rules, "chair_by"), chair_phrases, strict=False):
             by = pattern.search(text)
             if by:
                 k = len(text[: by.start()].split())
@@ -531,11 +539,14 @@ class Relations:
                     dm = re.match(r"^(\w+)-day$", doc[m.start - 1].lower_)
                     if dm:
                         duration = _NUM.get(dm.group(1))
-                for d in r.sentence_dates(m.sent):
+                dates = r.sentence_dates(m.sent)
+                # a date must belong to this event: nearest event in the sentence
+                others = (
+                    [om for om, oc in r.mentions_in(m.sent, [Kind.EVENT]) if oc is not ev] if dates else []
+                )
+                for d in dates:
                     if d.first is None:
                         continue
-                    # the date must belong to this event: nearest event in the sentence
-                    others = [om for om, oc in r.mentions_in(m.sent, [Kind.EVENT]) if oc is not ev]
                     dist = _dist(m.char_start, m.char_end, d.start, d.end)
                     if any(_dist(om.char_start, om.char_end, d.start, d.end) < dist for om in others):
                         continue
