@@ -195,32 +195,47 @@ class TokenFlags:
         self.honorifics: dict[str, str] = people["honorifics"]
         self.titles: dict[str, str] = people["titles"]
         self.speech = frozenset(people["speech_verbs"])
+        # per word, what does not depend on the context (kept across documents)
+        self._lexical: dict[str, tuple[int, bool, bool, bool]] = {}
 
     def __call__(self, doc: Doc) -> Doc:
         bits = [0] * len(doc)
         arr = doc.to_array([ENT_TYPE, SENT_START])
         strings = doc.vocab.strings
         gaz = {strings.add(label) for label in GAZETTEER_LABELS}
-        in_gazetteer = [int(v) in gaz for v in arr[:, 0]]
-        starts = {i for i, v in enumerate(arr[:, 1]) if int(v) == 1}
+        ent_types: list[int] = arr[:, 0].tolist()
+        starts = {i for i, v in enumerate(arr[:, 1].tolist()) if v == 1}
+        lexical = self._lexical
+        if len(lexical) > 200_000:
+            lexical.clear()
         for i, text in enumerate([t.text for t in doc]):
-            b = 0
-            if text in self.honorifics:
-                b |= HON
-            if text in self.titles:
-                b |= TITLE
-            if text.lower() in self.speech:
-                b |= SPEECH
-            if not (in_gazetteer[i] or text in self.stop or text in self.honorifics):
-                if text in self.particles and i not in starts:
+            entry = lexical.get(text)
+            if entry is None:
+                entry = lexical[text] = self._word(text)
+            b, blocked, particle, name_like = entry
+            if not (blocked or ent_types[i] in gaz):
+                if particle and i not in starts:
                     b |= NAME | PARTICLE
-                elif is_name_like(text):
+                elif name_like:
                     b |= NAME
             bits[i] = b
         doc.user_data["kg_flags"] = bits
         doc.user_data["kg_sent_starts"] = starts
         _write_flags(doc, bits)
         return doc
+
+    def _word(self, text: str) -> tuple[int, bool, bool, bool]:
+        """What the flags take from the word alone: honorific/title/speech bits, whether it can never
+        be part of a name, whether it is a particle, whether it is name-like."""
+        b = 0
+        if text in self.honorifics:
+            b |= HON
+        if text in self.titles:
+            b |= TITLE
+        if text.lower() in self.speech:
+            b |= SPEECH
+        blocked = text in self.stop or text in self.honorifics
+        return b, blocked, text in self.particles, is_name_like(text)
 
 
 _INITIAL = re.compile(r"^[A-Z]\.$")

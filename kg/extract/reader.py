@@ -32,6 +32,7 @@ from kg.extract.mentions import (
 from kg.extract.pipeline import (
     NAME,
     ORG,
+    PARTICLE,
     PLACE,
     POST_START,
     STATE,
@@ -537,16 +538,17 @@ class Reader:
         honorifics: dict[str, str] = people["honorifics"]
         titles: dict[str, str] = people["titles"]
         doc = self.doc
+        texts, bits = self.texts, self.bits
         candidates: list[tuple[int, int, str]] = []
         for span in doc.spans.get("kg_person", []):
             candidates.append((span.start, span.end, span.label_))
         # coordination: "<person> and Firstname Lastname"
         starts = {s for s, _, _ in candidates}
         for _, e, _ in list(candidates):
-            if e + 1 < len(doc) and doc[e].lower_ == "and" and doc[e + 1]._.kg_name and e + 1 not in starts:
+            if e + 1 < len(doc) and self.lowers[e] == "and" and bits[e + 1] & NAME and e + 1 not in starts:
                 k = e + 1
-                while (k < len(doc) and doc[k]._.kg_name and not doc[k]._.kg_particle) or (
-                    k < len(doc) and doc[k]._.kg_particle and k + 1 < len(doc) and doc[k + 1]._.kg_name
+                while (k < len(doc) and bits[k] & NAME and not bits[k] & PARTICLE) or (
+                    k < len(doc) and bits[k] & PARTICLE and k + 1 < len(doc) and bits[k + 1] & NAME
                 ):
                     k += 1
                 if k - (e + 1) >= 2:
@@ -554,11 +556,11 @@ class Reader:
         full: list[tuple[int, int, str]] = []
         single: list[tuple[int, int, str]] = []
         for s, e, rule in candidates:
-            while s < e and doc[s].text in titles:
+            while s < e and texts[s] in titles:
                 s += 1
-            if s == e or any(doc[t].text in honorifics or doc[t].text in titles for t in range(s, e)):
+            if s == e or any(texts[t] in honorifics or texts[t] in titles for t in range(s, e)):
                 continue
-            names = [t for t in range(s, e) if not doc[t]._.kg_particle]
+            names = [t for t in range(s, e) if not bits[t] & PARTICLE]
             (full if len(names) >= 2 else single).append((s, e, rule))
         clusters: list[Cluster] = []
 
@@ -566,7 +568,7 @@ class Reader:
             return [w for w in c.label.split() if w[:1].isupper()]
 
         def mention_bounds(s: int, e: int) -> tuple[int, int]:
-            if s > 0 and (doc[s - 1].text in honorifics or doc[s - 1].text in titles):
+            if s > 0 and (texts[s - 1] in honorifics or texts[s - 1] in titles):
                 return s - 1, e
             return s, e
 
@@ -610,7 +612,7 @@ class Reader:
                 target.gender = gender
         # bare surnames and repeated full names elsewhere in the text
         covered = {t for c in clusters for m in c.mentions for t in range(m.start, m.end)}
-        texts, bits, n_tok = self.texts, self.bits, len(doc)
+        n_tok = len(doc)
         by_first: dict[str, list[tuple[list[str], Cluster]]] = {}
         by_key: dict[str, list[tuple[Cluster, set[str]]]] = {}
         for c in clusters:
