@@ -28,7 +28,7 @@ from typing import Any, cast
 
 import numpy
 import spacy
-from spacy.attrs import ENT_TYPE, LEMMA, SENT_START, TAG
+from spacy.attrs import ENT_TYPE, LEMMA, SENT_START, SPACY, TAG
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.pipeline import EntityRuler
@@ -58,6 +58,14 @@ def flags(doc: Doc) -> list[int]:
     value: list[int] | None = doc.user_data.get("kg_flags")
     if value is None:  # (not setdefault: its default list would be built on every call)
         value = doc.user_data["kg_flags"] = [0] * len(doc)
+    return value
+
+
+def token_texts(doc: Doc) -> list[str]:
+    """The texts of the doc's tokens, listed once per doc (doc.user_data["kg_texts"])."""
+    value: list[str] | None = doc.user_data.get("kg_texts")
+    if value is None or len(value) != len(doc):
+        value = doc.user_data["kg_texts"] = [t.text for t in doc]
     return value
 
 
@@ -152,7 +160,10 @@ _CLOSERS = frozenset({'"', "'", ")", "]", "\u201d", "\u2019"})
 @Language.component("kg_sentences")
 def split_sentences(doc: Doc) -> Doc:
     """Sentence starts after final punctuation (and any closing quotes) and after line breaks."""
-    tokens = [(t.text, t.whitespace_) for t in doc]
+    texts = token_texts(doc)
+    tokens = [
+        (text, " " if space else "") for text, space in zip(texts, doc.to_array(SPACY).tolist(), strict=True)
+    ]
     n = len(tokens)
     starts = [-1] * n
     start_next = True
@@ -208,7 +219,7 @@ class TokenFlags:
         lexical = self._lexical
         if len(lexical) > 200_000:
             lexical.clear()
-        for i, text in enumerate([t.text for t in doc]):
+        for i, text in enumerate(token_texts(doc)):
             entry = lexical.get(text)
             if entry is None:
                 entry = lexical[text] = self._word(text)

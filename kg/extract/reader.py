@@ -41,6 +41,7 @@ from kg.extract.pipeline import (
     get_nlp,
     norm_key,
     tail_end,
+    token_texts,
 )
 from kg.model import Document, Kind
 from kg.model import Span as CharSpan
@@ -98,7 +99,7 @@ class Reader:
             nlp.max_length = len(self.norm) + 1
         self.doc: Doc = nlp(self.norm)
         all_sents = list(self.doc.sents)
-        self.sents: list[Span] = [s for s in all_sents if s.text.strip()]
+        self.sents: list[Span] = [s for s in all_sents if self.norm[s.start_char : s.end_char].strip()]
         self.starts: frozenset[int] = frozenset(s.start for s in all_sents)
         self._headline: dict[int, bool] = {}
         self.sent_of: list[int] = [0] * len(self.doc)
@@ -112,7 +113,7 @@ class Reader:
                 self.sent_of[t] = last
             else:
                 last = self.sent_of[t]
-        self.texts: list[str] = [t.text for t in self.doc]
+        self.texts: list[str] = list(token_texts(self.doc))
         self.idx: list[int] = [int(i) for i in self.doc.to_array(IDX).tolist()] if len(self.doc) else []
         self.lowers: list[str] = [t.lower() for t in self.texts]
         self.ent_types: list[str] = [t.ent_type_ for t in self.doc]
@@ -198,7 +199,7 @@ class Reader:
     def sentence_dates(self, sent: int) -> list[DateMention]:
         if sent not in self.dates_by_sent:
             s = self.sents[sent]
-            found = find_dates(s.text, self.reference)
+            found = find_dates(self.norm[s.start_char : s.end_char], self.reference)
             self.dates_by_sent[sent] = [
                 DateMention(d.start + s.start_char, d.end + s.start_char, d.kind, d.first, d.last)
                 for d in found
