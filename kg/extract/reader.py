@@ -257,6 +257,9 @@ class Reader:
 
     def _entries_at(self, token: int, kinds: Iterable[Kind]) -> list[_Entry]:
         """The mentions of ``kinds`` covering ``token``, in the order of their clusters and mentions."""
+        kinds = list(kinds)
+        if len(kinds) == 1:  # the common case: one kind, its index is in order already
+            return list(self._kind_index(kinds[0]).at.get(token, ()))
         entries = [e for kind in set(kinds) for e in self._kind_index(kind).at.get(token, ())]
         if len(entries) > 1:
             entries.sort(key=lambda e: (e[0], e[1]))
