@@ -11,7 +11,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any, cast
 
 from spacy.attrs import IDX
@@ -626,7 +626,7 @@ class Reader:
             keys = {toks[-1]}
             if _east_asian(toks):
                 keys.add(toks[0])
-            words = [t.text for t in self.nlp_tokens(c.label)]
+            words = list(_token_words(c.label))
             by_first.setdefault(words[0], []).append((words, c))
             for key in keys:
                 by_key.setdefault(key, []).append((c, keys))
@@ -1370,6 +1370,12 @@ class Reader:
                     existing.attrs["symbol"] = symbol
                     existing.trigger = "symbol"
                 existing.mentions.append(self.ment(Kind.DOCUMENT, span.start, span.end, key, "symbol"))
+
+
+@lru_cache(maxsize=8192)
+def _token_words(text: str) -> tuple[str, ...]:
+    """The token texts of ``text`` as the pipeline's tokenizer cuts it."""
+    return tuple(t.text for t in get_nlp().make_doc(text))
 
 
 @cache
