@@ -50,6 +50,8 @@ class Settings:
     metrics: bool = False
     #: Whether ``kg build`` links States and UN bodies from the tables that ship with kg.
     link_offline: bool = True
+    #: Installed spaCy pipeline whose NER proposes names for the rules to check ("": off).
+    model: str = ""
 
 
 ENV_PREFIX = "KG_"

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Final, Literal
 
+from kg.extract.backstop import Proposer, default_proposer
 from kg.extract.mentions import Cluster
 from kg.extract.reader import Reader
 from kg.extract.relations import Relations
@@ -31,10 +33,19 @@ NOTHING_RECOGNISED = (
 CHUNK = 20_000
 
 
-def extract(doc: Document) -> Extraction:
-    """Read the entities, relations and quotations of one document."""
+#: ``extract``'s default: the proposer the ``model`` setting names (none unless it is set).
+FROM_SETTING: Final = "setting"
+
+
+def extract(doc: Document, proposer: Proposer | Literal["setting"] | None = FROM_SETTING) -> Extraction:
+    """Read the entities, relations and quotations of one document.
+
+    ``proposer`` proposes candidate names for the rules to check (``kg.extract.backstop``): by
+    default the statistical model the ``model`` setting names, if any; ``None`` for rules only.
+    """
+    chosen = default_proposer() if isinstance(proposer, str) else proposer
     if len(doc.text) <= CHUNK:
-        return _extract(doc)
+        return _extract(doc, chosen)
     result = Extraction(document=doc)
     by_key: dict[tuple[Kind, str], Entity] = {}
     ids: dict[str, str] = {}
@@ -42,7 +53,8 @@ def extract(doc: Document) -> Extraction:
     seen_relations: dict[tuple[str, str, str], Relation] = {}
     for offset, piece in _pieces(doc.text):
         part = _extract(
-            replace(doc, text=piece) if offset == 0 else replace(doc, text=piece, dateline_place=None)
+            replace(doc, text=piece) if offset == 0 else replace(doc, text=piece, dateline_place=None),
+            chosen,
         )
         shift = _shifter(offset)
         result.sentences += [shift(s) for s in part.sentences]
@@ -106,7 +118,7 @@ def _shifter(offset: int) -> Callable[[CharSpan], CharSpan]:
     return lambda span: CharSpan(span.start + offset, span.end + offset)
 
 
-def _extract(doc: Document) -> Extraction:
+def _extract(doc: Document, proposer: Proposer | None) -> Extraction:
     result = Extraction(document=doc)
     if not doc.text.strip():
         result.warnings.append("nothing could be extracted: the text is empty")
@@ -118,6 +130,8 @@ def _extract(doc: Document) -> Extraction:
         return result
     reader.read_gazetteer()
     reader.read_generic_orgs()
+    if proposer is not None:
+        reader.read_candidates(proposer(doc.text))
     reader.read_dateline()
     reader.read_people()
     reader.read_posts()

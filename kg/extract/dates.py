@@ -48,6 +48,17 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ),
 ]
 
+#: What every pattern above needs somewhere in the text (a digit, a month name or a relative day):
+#: a text without any is skipped at once.
+_ANY_DATE = re.compile(rf"\d|{_M}|today|tomorrow|yesterday|tonight|this (?:morning|afternoon|evening)", re.I)
+
+_ANY_MONTH = re.compile(_M, re.I)
+#: The patterns that cannot match without a month name.
+_NEED_MONTH = frozenset(kind for kind, pattern in _PATTERNS if _M in pattern.pattern)
+assert {"relative", "iso", "year", "part_year"}.isdisjoint(_NEED_MONTH) and len(_NEED_MONTH) == 11
+#: The patterns that cannot match without a digit (every one but these three).
+_NEED_DIGIT = frozenset(kind for kind, _ in _PATTERNS) - {"month", "part_month", "relative"}
+
 _RELATIVE = {
     "today": 0,
     "tonight": 0,
@@ -92,9 +103,15 @@ def find_dates(text: str, reference: dt.date | None, sentence_year: int | None =
     ``reference`` is the date "today" refers to (the dateline's date, else the release date);
     without it, relative expressions and dates without a year are left unresolved (None).
     """
+    if not _ANY_DATE.search(text):
+        return []
+    has_month = bool(_ANY_MONTH.search(text))
+    has_digit = any(c.isdigit() for c in text)
     taken: list[tuple[int, int]] = []
     found: list[tuple[int, int, str, re.Match[str]]] = []
     for kind, pattern in _PATTERNS:
+        if (not has_month and kind in _NEED_MONTH) or (not has_digit and kind in _NEED_DIGIT):
+            continue
         for m in pattern.finditer(text):
             s, e = m.start(), m.end()
             if kind in ("month", "year"):

@@ -9,34 +9,145 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self, SupportsIndex
 
 from spacy.tokens import Doc, Span
 
 from kg.model import Kind, PartialDate
 
-_VERSION = [0]
+#: Per kind, a counter bumped whenever a mention list or the cluster list changes for that kind: lets
+#: lookups keep an index per kind and rebuild it only when that kind changed.
+_VERSIONS: dict[Kind, int] = dict.fromkeys(Kind, 0)
+#: Likewise, bumped only when clusters of that kind are added or removed.
+_CLUSTER_VERSIONS: dict[Kind, int] = dict.fromkeys(Kind, 0)
+_SEQ = [0]
 
 
-def mention_version() -> int:
-    """Bumped whenever any cluster's mention list changes (lets lookups cache an index)."""
-    return _VERSION[0]
+def kind_version(kind: Kind) -> int:
+    return _VERSIONS[kind]
+
+
+def cluster_version(kind: Kind) -> int:
+    return _CLUSTER_VERSIONS[kind]
+
+
+def bump(kind: Kind | None = None) -> None:
+    """Record that the mentions of ``kind`` (every kind when None) changed."""
+    if kind is None:
+        for k in _VERSIONS:
+            _VERSIONS[k] += 1
+    else:
+        _VERSIONS[kind] += 1
+
+
+def bump_clusters(kind: Kind | None = None) -> None:
+    """Record that clusters of ``kind`` (every kind when None) were added or removed."""
+    bump(kind)
+    if kind is None:
+        for k in _CLUSTER_VERSIONS:
+            _CLUSTER_VERSIONS[k] += 1
+    else:
+        _CLUSTER_VERSIONS[kind] += 1
 
 
 class MentionList(list["Ment"]):
-    """A list of mentions that records that it changed."""
+    """A list of mentions that records that it changed (``kind``: the kind of its cluster)."""
+
+    kind: Kind | None = None
 
     def append(self, item: Ment) -> None:
-        _VERSION[0] += 1
+        bump(self.kind)
         super().append(item)
 
     def extend(self, items: Iterable[Ment]) -> None:
-        _VERSION[0] += 1
+        bump(self.kind)
         super().extend(items)
 
     def sort(self, *args: Any, **kwargs: Any) -> None:
-        _VERSION[0] += 1
+        bump(self.kind)
         super().sort(*args, **kwargs)
+
+    def insert(self, index: SupportsIndex, item: Ment) -> None:
+        bump(self.kind)
+        super().insert(index, item)
+
+    def remove(self, item: Ment) -> None:
+        bump(self.kind)
+        super().remove(item)
+
+    def pop(self, index: SupportsIndex = -1) -> Ment:
+        bump(self.kind)
+        return super().pop(index)
+
+    def clear(self) -> None:
+        bump(self.kind)
+        super().clear()
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        bump(self.kind)
+        super().__setitem__(index, value)
+
+    def __delitem__(self, index: Any) -> None:
+        bump(self.kind)
+        super().__delitem__(index)
+
+    def __iadd__(self, items: Iterable[Ment]) -> Self:  # type: ignore[override,misc]
+        bump(self.kind)
+        return super().__iadd__(items)
+
+
+class ClusterList(list["Cluster"]):
+    """The clusters of a document, in the order they were added; records changes per kind and gives
+    each cluster added a sequence number (``Cluster.seq``) that keeps that order."""
+
+    def __init__(self, items: Iterable[Cluster] = ()) -> None:
+        super().__init__(items)
+        for c in self:
+            _number(c)
+        bump_clusters()
+
+    def append(self, item: Cluster) -> None:
+        _number(item)
+        bump_clusters(item.kind)
+        super().append(item)
+
+    def remove(self, item: Cluster) -> None:
+        bump_clusters(item.kind)
+        super().remove(item)
+
+    def extend(self, items: Iterable[Cluster]) -> None:
+        items = list(items)
+        for c in items:
+            _number(c)
+        bump_clusters()
+        super().extend(items)
+
+    def insert(self, index: SupportsIndex, item: Cluster) -> None:
+        raise TypeError("clusters are only appended (their order is their sequence numbers' order)")
+
+    def pop(self, index: SupportsIndex = -1) -> Cluster:
+        bump_clusters()
+        return super().pop(index)
+
+    def clear(self) -> None:
+        bump_clusters()
+        super().clear()
+
+    def sort(self, *args: Any, **kwargs: Any) -> None:
+        raise TypeError("clusters keep the order they were added in")
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        raise TypeError("clusters are only appended or removed")
+
+    def __delitem__(self, index: Any) -> None:
+        bump_clusters()
+        super().__delitem__(index)
+
+
+def _number(c: Cluster) -> None:
+    if c.seq < 0:
+        _SEQ[0] += 1
+        c.seq = _SEQ[0]
 
 
 @dataclass
@@ -65,8 +176,9 @@ class Cluster:
 
     def __setattr__(self, name: str, value: Any) -> None:
         if name == "mentions":
-            _VERSION[0] += 1
             value = value if isinstance(value, MentionList) else MentionList(value)
+            value.kind = self.kind
+            bump(self.kind)
         object.__setattr__(self, name, value)
 
     alt_labels: set[str] = field(default_factory=set)
@@ -77,6 +189,8 @@ class Cluster:
     trigger: str = ""
     start: PartialDate | None = None
     end: PartialDate | None = None
+    #: order of addition to the document's ClusterList (-1: not added yet)
+    seq: int = field(default=-1, compare=False, repr=False)
 
     def first(self) -> int:
         return min(m.char_start for m in self.mentions) if self.mentions else 0

@@ -9,19 +9,30 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any, cast
 
+from spacy.attrs import IDX
 from spacy.tokens import Doc, Span
 
-from kg.extract import resources
+from kg.extract import backstop, resources
+from kg.extract.backstop import Candidate
 from kg.extract.dates import DateMention, find_dates
-from kg.extract.mentions import Cluster, Ment, MentionList, make_ment, mention_version
+from kg.extract.mentions import (
+    Cluster,
+    ClusterList,
+    Ment,
+    MentionList,
+    cluster_version,
+    kind_version,
+    make_ment,
+)
 from kg.extract.pipeline import (
     NAME,
     ORG,
+    PARTICLE,
     PLACE,
     POST_START,
     STATE,
@@ -30,6 +41,7 @@ from kg.extract.pipeline import (
     get_nlp,
     norm_key,
     tail_end,
+    token_texts,
 )
 from kg.model import Document, Kind
 from kg.model import Span as CharSpan
@@ -51,7 +63,20 @@ _HEADING_CANON = {
     "director general": "Director-General",
     "under secretary general": "Under-Secretary-General",
 }
+_HEADING_PATTERNS = [(re.compile(rf"\b{plain}\b", re.I), canon) for plain, canon in _HEADING_CANON.items()]
+assert all("general" in plain or "president" in plain for plain in _HEADING_CANON)  # label_text's fast path
+_SPACES = re.compile(r"\s+")
 _BODY_WORDS = frozenset({"Council", "Assembly", "Court", "Conference", "Committee", "Commission", "Summit"})
+
+
+_Entry = tuple[int, int, Ment, Cluster]  # cluster sequence number, position in its mentions, mention, cluster
+
+
+@dataclass
+class _KindIndex:
+    version: int
+    at: dict[int, list[_Entry]] = field(default_factory=dict)
+    by_sent: dict[int, list[_Entry]] = field(default_factory=dict)
 
 
 @dataclass
@@ -73,8 +98,9 @@ class Reader:
         if len(self.norm) >= nlp.max_length:
             nlp.max_length = len(self.norm) + 1
         self.doc: Doc = nlp(self.norm)
-        self.sents: list[Span] = [s for s in self.doc.sents if s.text.strip()]
-        self.starts: frozenset[int] = frozenset(s.start for s in self.doc.sents)
+        all_sents = list(self.doc.sents)
+        self.sents: list[Span] = [s for s in all_sents if self.norm[s.start_char : s.end_char].strip()]
+        self.starts: frozenset[int] = frozenset(s.start for s in all_sents)
         self._headline: dict[int, bool] = {}
         self.sent_of: list[int] = [0] * len(self.doc)
         for i, s in enumerate(self.sents):
@@ -87,7 +113,8 @@ class Reader:
                 self.sent_of[t] = last
             else:
                 last = self.sent_of[t]
-        self.texts: list[str] = [t.text for t in self.doc]
+        self.texts: list[str] = list(token_texts(self.doc))
+        self.idx: list[int] = [int(i) for i in self.doc.to_array(IDX).tolist()] if len(self.doc) else []
         self.lowers: list[str] = [t.lower() for t in self.texts]
         self.ent_types: list[str] = [t.ent_type_ for t in self.doc]
         self.bits: list[int] = flags(self.doc)
@@ -99,16 +126,16 @@ class Reader:
             self.quoted.append(inside)
             if text == '"':
                 inside = not inside
-        self.clusters: list[Cluster] = []
-        self._index: dict[int, list[tuple[Ment, Cluster]]] = {}
-        self._index_size = -1
+        self._clusters = ClusterList()
+        self._indexes: dict[Kind, _KindIndex] = {}
+        self._of_kind: dict[Kind, tuple[int, list[Cluster]]] = {}
         self.counters: dict[Kind, int] = {}
         self.facts: dict[tuple[str, str, str], Fact] = {}
         self.warnings: list[str] = []
+        self.dateline = find_dateline(self.text)
         self.reference = self._reference_date()
         self.dates_by_sent: dict[int, list[DateMention]] = {}
-        dateline = find_dateline(self.text)
-        self.dateline_end = dateline.end if dateline is not None else 0
+        self.dateline_end = self.dateline.end if self.dateline is not None else 0
         self.dateline_place: Cluster | None = None
         self.posts_rules = resources.load("posts")
         self.rel_rules = resources.load("relations")
@@ -123,7 +150,11 @@ class Reader:
         return c
 
     def ment(self, kind: Kind, start: int, end: int, key: str = "", rule: str = "") -> Ment:
-        return make_ment(self.doc, kind, start, end, self.sent_of, key, rule)
+        if not 0 <= start < end <= len(self.texts):
+            return make_ment(self.doc, kind, start, end, self.sent_of, key, rule)
+        # the span's characters from the token offsets (no spaCy Span made: this is called a lot)
+        a, b = self.idx[start], self.idx[end - 1] + len(self.texts[end - 1])
+        return Ment(kind, start, end, a, b, self.norm[a:b], self.sent_of[start], key, rule)
 
     def add_fact(self, s: Cluster | None, p: str, o: Cluster | None, sent: int | Iterable[int]) -> None:
         if s is None or o is None or s is o:
@@ -136,16 +167,21 @@ class Reader:
 
     def label_text(self, start: int, end: int) -> str:
         """The label of tokens [start, end): normalised text, heads hyphenated ("Secretary-General")."""
-        text = self.doc[start:end].text
-        text = re.sub(r"\s+", " ", text).strip()
-        for plain, canon in _HEADING_CANON.items():
-            text = re.sub(rf"\b{plain}\b", canon, text, flags=re.I)
+        if 0 <= start < end <= len(self.texts):
+            text = self.norm[self.idx[start] : self.idx[end - 1] + len(self.texts[end - 1])]
+        else:
+            text = self.doc[start:end].text
+        text = _SPACES.sub(" ", text).strip()
+        low = text.lower()
+        if "general" in low or "president" in low:
+            for pattern, canon in _HEADING_PATTERNS:
+                text = pattern.sub(canon, text)
         return text
 
     def _reference_date(self) -> dt.date | None:
         """What "today" means: the dateline's date (year from the release date), else the release date."""
         issued = self.document.issued
-        dateline = find_dateline(self.text)
+        dateline = self.dateline
         if dateline is not None and dateline.date_text:
             full = find_full_date(dateline.date_text)
             if full:
@@ -163,7 +199,7 @@ class Reader:
     def sentence_dates(self, sent: int) -> list[DateMention]:
         if sent not in self.dates_by_sent:
             s = self.sents[sent]
-            found = find_dates(s.text, self.reference)
+            found = find_dates(self.norm[s.start_char : s.end_char], self.reference)
             self.dates_by_sent[sent] = [
                 DateMention(d.start + s.start_char, d.end + s.start_char, d.kind, d.first, d.last)
                 for d in found
@@ -171,38 +207,78 @@ class Reader:
             ]
         return self.dates_by_sent[sent]
 
+    @property
+    def clusters(self) -> list[Cluster]:
+        """The document's clusters in the order they were added (a ClusterList: changes are tracked)."""
+        return self._clusters
+
+    @clusters.setter
+    def clusters(self, value: Iterable[Cluster]) -> None:
+        self._clusters = ClusterList(value)
+
+    def _kind_index(self, kind: Kind) -> _KindIndex:
+        """The mentions of one kind by token and by sentence (rebuilt when that kind changed)."""
+        version = kind_version(kind)
+        index = self._indexes.get(kind)
+        if index is None or index.version != version:
+            index = _KindIndex(version)
+            at, by_sent = index.at, index.by_sent
+            for c in self._clusters:
+                if c.kind != kind:
+                    continue
+                for pos, m in enumerate(c.mentions):
+                    entry = (c.seq, pos, m, c)
+                    for t in range(m.start, m.end):
+                        at.setdefault(t, []).append(entry)
+                    by_sent.setdefault(m.sent, []).append(entry)
+            self._indexes[kind] = index
+        return index
+
+    def person_index(self) -> dict[int, list[_Entry]]:
+        """Token -> the person mentions covering it, first cluster first (what ``cluster_at`` reads)."""
+        return self._kind_index(Kind.PERSON).at
+
     def clusters_of(self, kind: Kind) -> list[Cluster]:
-        return [c for c in self.clusters if c.kind == kind]
+        """The clusters of one kind, in order (a new list each call; the scan is cached)."""
+        version = cluster_version(kind)
+        cached = self._of_kind.get(kind)
+        if cached is None or cached[0] != version:
+            cached = self._of_kind[kind] = (version, [c for c in self._clusters if c.kind == kind])
+        return list(cached[1])
 
     def mentions_in(self, sent: int, kinds: Iterable[Kind]) -> list[tuple[Ment, Cluster]]:
-        kinds = set(kinds)
-        out = [(m, c) for c in self.clusters if c.kind in kinds for m in c.mentions if m.sent == sent]
-        out.sort(key=lambda mc: mc[0].start)
-        return out
+        """The mentions of ``kinds`` in sentence ``sent``, in text order (ties: order of the clusters)."""
+        entries = [e for kind in set(kinds) for e in self._kind_index(kind).by_sent.get(sent, ())]
+        entries.sort(key=lambda e: (e[2].start, e[0], e[1]))
+        return [(m, c) for _, _, m, c in entries]
 
     def nlp_tokens(self, text: str) -> Doc:
         return get_nlp().make_doc(text)
 
-    def _at(self, token: int) -> list[tuple[Ment, Cluster]]:
-        """The mentions covering ``token`` (index rebuilt whenever mentions were added or removed)."""
-        size = mention_version() * 100_003 + len(self.clusters)
-        if size != self._index_size:
-            index: dict[int, list[tuple[Ment, Cluster]]] = {}
-            for c in self.clusters:
-                for m in c.mentions:
-                    for t in range(m.start, m.end):
-                        index.setdefault(t, []).append((m, c))
-            self._index, self._index_size = index, size
-        return self._index.get(token, [])
+    def _entries_at(self, token: int, kinds: Iterable[Kind]) -> list[_Entry]:
+        """The mentions of ``kinds`` covering ``token``, in the order of their clusters and mentions."""
+        kinds = list(kinds)
+        if len(kinds) == 1:  # the common case: one kind, its index is in order already
+            return list(self._kind_index(kinds[0]).at.get(token, ()))
+        entries = [e for kind in set(kinds) for e in self._kind_index(kind).at.get(token, ())]
+        if len(entries) > 1:
+            entries.sort(key=lambda e: (e[0], e[1]))
+        return entries
+
+    def mentions_at(self, token: int, kinds: Iterable[Kind]) -> list[tuple[Ment, Cluster]]:
+        """Every mention of ``kinds`` covering ``token``."""
+        return [(e[2], e[3]) for e in self._entries_at(token, kinds)]
 
     def innermost_at(self, token: int, kinds: Iterable[Kind]) -> tuple[Ment, Cluster] | None:
-        kinds = set(kinds)
-        found = [(m, c) for m, c in self._at(token) if c.kind in kinds]
-        return min(found, key=lambda mc: mc[0].end - mc[0].start) if found else None
+        found = self._entries_at(token, kinds)
+        if not found:
+            return None
+        best = min(found, key=lambda e: e[2].end - e[2].start)
+        return best[2], best[3]
 
     def cluster_at(self, token: int, kinds: Iterable[Kind]) -> tuple[Ment, Cluster] | None:
-        kinds = set(kinds)
-        return next(((m, c) for m, c in self._at(token) if c.kind in kinds), None)
+        found = self._entries_at(token, kinds)
+        return (found[0][2], found[0][3]) if found else None
 
     def is_headline(self, sent: int) -> bool:
         """A title-case line (headline, navigation): most words capitalised, no final full stop."""
@@ -212,10 +288,10 @@ class Reader:
 
     def _is_headline(self, sent: int) -> bool:
         s = self.sents[sent]
-        words = [t for t in s if t.is_alpha and len(t.text) > 3]
-        if len(words) < 4 or s.text.rstrip().endswith("."):
+        words = [w for w in self.texts[s.start : s.end] if w.isalpha() and len(w) > 3]
+        if len(words) < 4 or self.norm[s.start_char : s.end_char].rstrip().endswith("."):
             return False
-        return sum(1 for t in words if t.text[0].isupper()) / len(words) > 0.7
+        return sum(1 for w in words if w[0].isupper()) / len(words) > 0.7
 
     # ---------------------------------------------------------------- gazetteer entities
 
@@ -337,6 +413,34 @@ class Reader:
                     c.mentions = MentionList(m for m in c.mentions if not (start <= m.start and m.end <= end))
         self.clusters = [c for c in self.clusters if c.mentions or c.kind not in (Kind.STATE, Kind.PLACE)]
 
+    def read_candidates(self, candidates: Sequence[Candidate]) -> None:
+        """Names a statistical model proposed, kept only where the rules can type them
+        (``kg.extract.backstop.check``): people go to the people reader as candidates, organisations
+        and places become entities here."""
+        doc = self.doc
+        people = list(doc.spans.get("kg_person", []))
+        for acc in backstop.check(doc, candidates, self.quoted, self.bits):
+            if acc.kind == backstop.PERSON:
+                if not any(p.start < acc.end and acc.start < p.end for p in people):
+                    people.append(Span(doc, acc.start, acc.end, label="model"))
+                continue
+            if any(
+                self._entries_at(t, [Kind.ORGANIZATION, Kind.PLACE, Kind.STATE])
+                for t in range(acc.start, acc.end)
+            ):
+                continue
+            label = self.label_text(acc.start, acc.end)
+            key = norm_key(label)
+            kind = Kind.ORGANIZATION if acc.kind == backstop.ORG else Kind.PLACE
+            cluster = next((c for c in self.clusters_of(kind) if c.key == key), None)
+            if cluster is None:
+                cluster = self.new_cluster(kind, key, label)
+                if kind == Kind.ORGANIZATION:
+                    cluster.attrs["type"] = "other"
+            cluster.mentions.append(self.ment(kind, acc.start, acc.end, key, f"model-{acc.kind.lower()}"))
+        people.sort(key=lambda p: p.start)
+        doc.spans["kg_person"] = people
+
     def is_person_span(self, start: int, end: int) -> bool:
         return any(start <= s.start < end for s in self.doc.spans.get("kg_person", []))
 
@@ -400,7 +504,7 @@ class Reader:
         return org_after or (cap_before and after is not None and after.text[:1].isupper() and after.is_alpha)
 
     def read_dateline(self) -> None:
-        dateline = find_dateline(self.text)
+        dateline = self.dateline
         if dateline is None:
             return
         found = self.cluster_at(self._token_at(dateline.place_start), [Kind.PLACE, Kind.STATE])
@@ -438,16 +542,17 @@ class Reader:
         honorifics: dict[str, str] = people["honorifics"]
         titles: dict[str, str] = people["titles"]
         doc = self.doc
+        texts, bits = self.texts, self.bits
         candidates: list[tuple[int, int, str]] = []
         for span in doc.spans.get("kg_person", []):
             candidates.append((span.start, span.end, span.label_))
         # coordination: "<person> and Firstname Lastname"
         starts = {s for s, _, _ in candidates}
         for _, e, _ in list(candidates):
-            if e + 1 < len(doc) and doc[e].lower_ == "and" and doc[e + 1]._.kg_name and e + 1 not in starts:
+            if e + 1 < len(doc) and self.lowers[e] == "and" and bits[e + 1] & NAME and e + 1 not in starts:
                 k = e + 1
-                while (k < len(doc) and doc[k]._.kg_name and not doc[k]._.kg_particle) or (
-                    k < len(doc) and doc[k]._.kg_particle and k + 1 < len(doc) and doc[k + 1]._.kg_name
+                while (k < len(doc) and bits[k] & NAME and not bits[k] & PARTICLE) or (
+                    k < len(doc) and bits[k] & PARTICLE and k + 1 < len(doc) and bits[k + 1] & NAME
                 ):
                     k += 1
                 if k - (e + 1) >= 2:
@@ -455,11 +560,11 @@ class Reader:
         full: list[tuple[int, int, str]] = []
         single: list[tuple[int, int, str]] = []
         for s, e, rule in candidates:
-            while s < e and doc[s].text in titles:
+            while s < e and texts[s] in titles:
                 s += 1
-            if s == e or any(doc[t].text in honorifics or doc[t].text in titles for t in range(s, e)):
+            if s == e or any(texts[t] in honorifics or texts[t] in titles for t in range(s, e)):
                 continue
-            names = [t for t in range(s, e) if not doc[t]._.kg_particle]
+            names = [t for t in range(s, e) if not bits[t] & PARTICLE]
             (full if len(names) >= 2 else single).append((s, e, rule))
         clusters: list[Cluster] = []
 
@@ -467,7 +572,7 @@ class Reader:
             return [w for w in c.label.split() if w[:1].isupper()]
 
         def mention_bounds(s: int, e: int) -> tuple[int, int]:
-            if s > 0 and (doc[s - 1].text in honorifics or doc[s - 1].text in titles):
+            if s > 0 and (texts[s - 1] in honorifics or texts[s - 1] in titles):
                 return s - 1, e
             return s, e
 
@@ -511,7 +616,7 @@ class Reader:
                 target.gender = gender
         # bare surnames and repeated full names elsewhere in the text
         covered = {t for c in clusters for m in c.mentions for t in range(m.start, m.end)}
-        texts, bits, n_tok = self.texts, self.bits, len(doc)
+        n_tok = len(doc)
         by_first: dict[str, list[tuple[list[str], Cluster]]] = {}
         by_key: dict[str, list[tuple[Cluster, set[str]]]] = {}
         for c in clusters:
@@ -521,7 +626,7 @@ class Reader:
             keys = {toks[-1]}
             if _east_asian(toks):
                 keys.add(toks[0])
-            words = [t.text for t in self.nlp_tokens(c.label)]
+            words = list(_token_words(c.label))
             by_first.setdefault(words[0], []).append((words, c))
             for key in keys:
                 by_key.setdefault(key, []).append((c, keys))
@@ -576,15 +681,15 @@ class Reader:
     def read_posts(self) -> None:
         """One Post entity per normalised label; holders become ``holds`` facts."""
         doc = self.doc
-        plural: dict[str, str] = {k.lower(): v for k, v in self.posts_rules["plural_heads"].items()}
+        plural = _plural_heads()
         self.post_spans: list[tuple[Span, Cluster, bool]] = []
         self.body_rewritten: set[str] = set()
         for span in doc.spans.get("kg_post", []):
             start, end = span.start, span.end
             label = self.label_text(start, end)
             is_plural = False
-            for p, singular in plural.items():
-                m = re.search(rf"\b{re.escape(p)}\b", label, flags=re.I)
+            for pattern, singular in plural:
+                m = pattern.search(label)
                 if m:
                     label = label[: m.start()] + singular + label[m.end() :]
                     is_plural = True
@@ -622,7 +727,8 @@ class Reader:
         doc = self.doc
         prev = doc[start - 1] if start > 0 else None
         # "Rapporteur of the Vienna-based body" / "of the Council": the body named before
-        nxt = self.norm[doc[end - 1].idx + len(doc[end - 1]) :][:40] if end <= len(doc) else ""
+        after = self.idx[end - 1] + len(self.texts[end - 1]) if 0 < end <= len(doc) else 0
+        nxt = self.norm[after : after + 40] if 0 < end <= len(doc) else ""
         m = re.match(r"\s+of the (?:[\w-]+-based )?(body|organ|Council|Assembly|Court|Conference)\b", nxt)
         if m and " of " not in label:
             body = self.resolve_body(m.group(1) if m.group(1)[0].isupper() else "", start)
@@ -1264,6 +1370,19 @@ class Reader:
                     existing.attrs["symbol"] = symbol
                     existing.trigger = "symbol"
                 existing.mentions.append(self.ment(Kind.DOCUMENT, span.start, span.end, key, "symbol"))
+
+
+@lru_cache(maxsize=8192)
+def _token_words(text: str) -> tuple[str, ...]:
+    """The token texts of ``text`` as the pipeline's tokenizer cuts it."""
+    return tuple(t.text for t in get_nlp().make_doc(text))
+
+
+@cache
+def _plural_heads() -> list[tuple[re.Pattern[str], str]]:
+    """rules/posts.json's plural heads as whole-word patterns (any case) with their singulars."""
+    heads = {k.lower(): str(v) for k, v in resources.load("posts")["plural_heads"].items()}
+    return [(re.compile(rf"\b{re.escape(p)}\b", re.I), singular) for p, singular in heads.items()]
 
 
 @cache

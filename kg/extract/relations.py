@@ -7,6 +7,9 @@ sentence as evidence. Pronouns ("she said") resolve to the most recent compatibl
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from functools import cache
+from typing import Any, cast
 
 from kg.extract import resources
 from kg.extract.mentions import Cluster, Ment
@@ -23,6 +26,37 @@ def _words(rules: dict[str, object], key: str) -> list[str]:
     return [str(v) for v in value]
 
 
+@cache
+def _rule_words() -> dict[str, frozenset[str]]:
+    """The one-word lists of rules/relations.json as sets."""
+    rules = resources.load("relations")
+    return {k: frozenset(map(str, v)) for k, v in rules.items() if isinstance(v, list)}
+
+
+@cache
+def _phrase_patterns(key: str) -> list[re.Pattern[str]]:
+    """One compiled whole-word pattern per phrase of a rules/relations.json list."""
+    return [re.compile(rf"\b{re.escape(p)}\b") for p in _words(resources.load("relations"), key)]
+
+
+@cache
+def _place_names() -> dict[str, dict[str, Any]]:
+    """The gazetteer's places by name and by variant (names first)."""
+    places: list[dict[str, Any]] = resources.load("places")["places"]
+    names = {str(p["name"]): p for p in places}
+    for p in places:
+        for v in cast(list[str], p["variants"]):
+            names.setdefault(v, p)
+    return names
+
+
+@cache
+def _any_phrase(key: str) -> re.Pattern[str]:
+    """Whether any phrase of a rules/relations.json list occurs (one search instead of one per phrase)."""
+    phrases = sorted(_words(resources.load("relations"), key), key=len, reverse=True)
+    return re.compile(r"\b(?:" + "|".join(re.escape(p) for p in phrases) + r")\b")
+
+
 class Relations:
     def __init__(self, reader: Reader) -> None:
         self.r = reader
@@ -36,6 +70,15 @@ class Relations:
         self.speakers: dict[int, list[Cluster]] = {}
         self.paren_nationality: set[tuple[str, str, str]] = set()
         self.quotes: list[tuple[int, int, Cluster, Cluster | None]] = []
+        words = _rule_words()
+        self.succeed = words["succeed_after"]
+        self.elect = words["elect"]
+        self.appoint = words["appoint"]
+        self.adopt = words["adopt"]
+        # per sentence: its lower-case tokens ("_" for whitespace), as the rules below read them
+        self.lowers = [
+            "_" if t.isspace() else low for t, low in zip(reader.texts, reader.lowers, strict=True)
+        ]
 
     # ---------------------------------------------------------------- coreference
 
@@ -69,13 +112,17 @@ class Relations:
         return None
 
     def people_in(self, start: int, end: int) -> list[tuple[int, Cluster]]:
+        """The people whose mentions start in tokens [start, end), each once, in text order."""
         out: list[tuple[int, Cluster]] = []
         seen: set[str] = set()
+        at = self.r.person_index()
         for t in range(start, end):
-            found = self.r.cluster_at(t, _PERSON)
-            if found and found[1].local_id not in seen and found[0].start == t:
-                out.append((t, found[1]))
-                seen.add(found[1].local_id)
+            found = at.get(t)
+            if found:
+                _, _, m, c = found[0]
+                if c.local_id not in seen and m.start == t:
+                    out.append((t, c))
+                    seen.add(c.local_id)
         return out
 
     # ---------------------------------------------------------------- rules
@@ -283,15 +330,14 @@ class Relations:
 
     def sentence_rules(self, i: int, start: int, end: int) -> None:
         r, doc = self.r, self.doc
-        lowers = [t.lower_ if not t.is_space else "_" for t in doc[start:end]]
+        lowers = self.lowers[start:end]
         text = " ".join(lowers)
         events = [(m, c) for m, c in r.mentions_in(i, [Kind.EVENT]) if not r.in_quote(m.start)]
         documents = r.mentions_in(i, [Kind.DOCUMENT])
-        r.mentions_in(i, [Kind.ORGANIZATION])
-        succeed = frozenset(_words(self.rules, "succeed_after"))
+        succeed = self.succeed
         # elects
         for k, w in enumerate(lowers):
-            if w in self.rules["elect"]:
+            if w in self.elect:
                 t = start + k
                 body = r.subject_org(i, before=t)
                 elected = [
@@ -325,7 +371,7 @@ class Relations:
                 break
         # appoints
         for k, w in enumerate(lowers):
-            if w in self.rules["appoint"] and not (
+            if w in self.appoint and not (
                 k > 0 and lowers[k - 1] in ("being", "been", "was", "were", "is", "be")
             ):
                 t = start + k
@@ -345,8 +391,8 @@ class Relations:
                     break
                 break
         if self.appointer is not None:
-            for phrase in _words(self.rules, "appointee_verbs"):
-                for m in re.finditer(rf"\b{re.escape(phrase)}\b", text):
+            for pattern in _phrase_patterns("appointee_verbs"):
+                for m in pattern.finditer(text):
                     k = len(text[: m.start()].split())
                     before = [c for _, c in self.people_in(start, start + k) if c is not self.appointer]
                     if before:
@@ -377,8 +423,9 @@ class Relations:
             if after and subj is not None and subj is not after[0][1]:
                 r.add_fact(subj, "succeeds", after[0][1], i)
         # chairs: "co-chaired by A and B"
-        for phrase in _words(self.rules, "chair_by"):
-            by = re.search(rf"\b{re.escape(phrase)}\b", text)
+        chair_phrases = _phrase_patterns("chair_by") if _any_phrase("chair_by").search(text) else []
+        for phrase, pattern in zip(_words(self.rules, "chair_by"), chair_phrases, strict=False):
+            by = pattern.search(text)
             if by:
                 k = len(text[: by.start()].split())
                 target = events[0][1] if events else self.main_event()
@@ -412,7 +459,7 @@ class Relations:
             for _, c in self.people_in(start + k, end):
                 r.add_fact(c, "participatesIn", events[0][1], i)
         # adopts
-        adopt_at = [start + k for k, w in enumerate(lowers) if w in self.rules["adopt"]]
+        adopt_at = [start + k for k, w in enumerate(lowers) if w in self.adopt]
         if adopt_at and documents:
             adopter: Cluster | None = None
             t = adopt_at[0]
@@ -492,11 +539,14 @@ class Relations:
                     dm = re.match(r"^(\w+)-day$", doc[m.start - 1].lower_)
                     if dm:
                         duration = _NUM.get(dm.group(1))
-                for d in r.sentence_dates(m.sent):
+                dates = r.sentence_dates(m.sent)
+                # a date must belong to this event: nearest event in the sentence
+                others = (
+                    [om for om, oc in r.mentions_in(m.sent, [Kind.EVENT]) if oc is not ev] if dates else []
+                )
+                for d in dates:
                     if d.first is None:
                         continue
-                    # the date must belong to this event: nearest event in the sentence
-                    others = [om for om, oc in r.mentions_in(m.sent, [Kind.EVENT]) if oc is not ev]
                     dist = _dist(m.char_start, m.char_end, d.start, d.end)
                     if any(_dist(om.char_start, om.char_end, d.start, d.end) < dist for om in others):
                         continue
@@ -561,12 +611,11 @@ class Relations:
                     r.add_fact(ev, "locatedIn", dateline_place, ev.mentions[0].sent)
 
     def inside_other(self, char: int, kinds: list[Kind]) -> bool:
-        for c in self.r.clusters:
-            if c.kind in kinds:
-                for m in c.mentions:
-                    if m.char_start <= char < m.char_end:
-                        return True
-        return False
+        """Whether a mention of ``kinds`` covers character ``char``."""
+        token = bisect_right(self.r.idx, char) - 1
+        if token < 0:
+            return False
+        return any(m.char_start <= char < m.char_end for m, _ in self.r.mentions_at(token, kinds))
 
     def cue_before(self, char: int, floor: int) -> str:
         words = re.findall(r"[a-z]+", self.r.norm[max(floor, char - 30) : char].lower())
@@ -730,10 +779,7 @@ class Relations:
 
     def org_places(self) -> None:
         r, doc = self.r, self.doc
-        place_names = {p["name"]: p for p in resources.load("places")["places"]}
-        for p in resources.load("places")["places"]:
-            for v in p["variants"]:
-                place_names.setdefault(v, p)
+        place_names = _place_names()
         # "the Nairobi-based UN Environment Programme"
         for m in re.finditer(r"\b((?:The )?[A-Z][\w']+(?: [A-Z][\w']+)*)-based\b", r.norm):
             name = m.group(1)
