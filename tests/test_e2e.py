@@ -7,6 +7,7 @@ python -m tests.test_e2e
 
 from __future__ import annotations
 
+import json
 import sys
 import tempfile
 from pathlib import Path
@@ -61,3 +62,31 @@ if __name__ == "__main__":
     GOLDEN.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"wrote {GOLDEN}: {len(graph)} triples")
     sys.exit(0)
+
+
+EVIDENCE = """SELECT ?person ?p ?o ?sentence WHERE {
+  VALUES ?p { kg:holds kg:representativeOf kg:chairs }
+  ?st rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?x .
+  ?s rdfs:label ?person . ?x rdfs:label ?o .
+  ?e oa:hasBody ?st ; oa:hasTarget/oa:hasSelector/oa:exact ?sentence }"""
+
+
+def test_seed_facts_come_with_their_evidence_sentence(seed: Path, tmp_path: Path) -> None:
+    store = tmp_path / "s"
+    assert kg("build", seed, "--store", store).code == 0
+    run = kg("query", EVIDENCE, "--store", store, "--format", "json")
+    rows = [
+        {k: v["value"].rsplit("#", 1)[-1] for k, v in b.items()}
+        for b in json.loads(run.out)["results"]["bindings"]
+    ]
+    facts = {(r["person"], r["p"], r["o"]) for r in rows}
+    assert ("Jürg Lauber", "representativeOf", "Switzerland") in facts
+    assert ("Juan José Ignacio Gómez Camacho", "representativeOf", "Mexico") in facts
+    assert ("Miroslav Lajčák", "holds", "President of the General Assembly of the United Nations") in facts
+    assert {r["person"] for r in rows if r["p"] == "chairs"} == {
+        "Jürg Lauber",
+        "Juan José Ignacio Gómez Camacho",
+    }
+    for r in rows:  # the evidence is the sentence that names the person
+        surname = r["person"].split()[-1]
+        assert surname in r["sentence"], (r["person"], r["sentence"])
