@@ -66,6 +66,7 @@ class QueryHandler:
     def __init__(self, endpoint: Endpoint, fallback: ASGI) -> None:
         self.endpoint = endpoint
         self.fallback = fallback
+        self.urls: dict[tuple[Any, ...], str] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         method = scope["method"]
@@ -131,8 +132,19 @@ class QueryHandler:
                 body = body + chunk if body else chunk
                 if len(body) > policy.max_body:
                     check_size(len(body), policy)
-        url = str(URL(scope={**scope, "query_string": b""}))
-        return Request(method, params, content_type, body, accept, authorization, url)
+        return Request(method, params, content_type, body, accept, authorization, self._url(scope))
+
+    def _url(self, scope: Scope) -> str:
+        """The request URL without its query (the base IRI of the query), as Starlette builds it."""
+        host = next((v for k, v in scope["headers"] if k == b"host"), None)
+        key = (scope.get("scheme"), host, scope.get("server"), scope["path"])
+        url = self.urls.get(key)
+        if url is None:
+            url = str(URL(scope={**scope, "query_string": b""}))
+            if len(self.urls) > 1024:
+                self.urls.clear()
+            self.urls[key] = url
+        return url
 
     async def _answer(self, answer: Answer, scope: Scope, receive: Receive, send: Send) -> None:
         headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in answer.headers.items()]

@@ -19,30 +19,44 @@ import pyoxigraph as ox
 from kg.endpoint.execute import execute
 
 
-def _read_exactly(sock: socket.socket, n: int) -> bytes:
-    data = bytearray(n)
-    view = memoryview(data)
-    got = 0
-    while got < n:
-        k = sock.recv_into(view[got:])
-        if k == 0:
-            raise EOFError
-        got += k
-    return bytes(data)
+class _Reader:
+    """Length-prefixed messages from a blocking socket, usually one ``recv`` each."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.buf = bytearray()
+
+    def _fill(self, n: int) -> None:
+        while len(self.buf) < n:
+            chunk = self.sock.recv(max(65536, n - len(self.buf)))
+            if not chunk:
+                raise EOFError
+            self.buf += chunk
+
+    def message(self) -> bytes:
+        self._fill(4)
+        size = int.from_bytes(self.buf[:4], "big")
+        self._fill(4 + size)
+        data = bytes(self.buf[4 : 4 + size])
+        del self.buf[: 4 + size]
+        return data
 
 
 def serve(sock: socket.socket) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     store: ox.Store | None = None
     current: str | None = None
+    reader = _Reader(sock)
 
     def send(frame: bytes) -> None:
-        sock.sendall(len(frame).to_bytes(4, "big") + frame)
+        header = len(frame).to_bytes(4, "big")
+        sent = sock.sendmsg([header, frame])
+        if sent < 4 + len(frame):  # a signal cut the write short: send the rest
+            sock.sendall(memoryview(header + frame)[sent:])
 
     while True:
         try:
-            size = int.from_bytes(_read_exactly(sock, 4), "big")
-            snapshot, job = pickle.loads(_read_exactly(sock, size))
+            snapshot, job = pickle.loads(reader.message())
         except (EOFError, OSError):
             return
         if snapshot != current:
