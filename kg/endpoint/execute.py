@@ -9,8 +9,12 @@ Frames, one ``send`` each:
     b"Z"                               the end of the body
     b"E" + {"status", "message"}       an error before anything was sent
 
-With a row cap the body is spooled (in memory, then on disk) until the cap or the end is reached,
-so the head can say whether the result was cut; without one, rows stream as they are computed.
+Without a row cap, rows stream as they are computed, serialized in Rust. With one, the head must
+say whether the cap cut the result. Most answers are short: they are serialized in Rust into
+memory, and a body of at most ``MIN_ROW_BYTES * max_rows`` bytes cannot hold more than max_rows
+rows, so it goes out whole as uncut. A longer answer is evaluated again and its rows counted as
+they are written (spooled in memory, then on disk, until the cap or the end is reached), unless
+the query's own LIMIT is within the cap (then it streams).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@ threads (in-memory stores, for tests and one-off runs).
 
 Why processes: pyoxigraph evaluates a query in Rust with no cancellation hook, so a thread running
 a runaway query cannot be stopped. A worker process can: on timeout it is killed (SIGKILL, the CPU
-is freed at once) and replaced from a forkserver in milliseconds.
+is freed at once) and a fresh worker takes its place.
 
 Why snapshots: RocksDB lets one process open a store read-write; a read-only opener beside a
 writer is undefined behaviour. The server process owns the store read-write and, after every
@@ -13,6 +13,12 @@ changes, so readers never see half-written data and a write never waits for read
 flight finish on the snapshot they started on; old snapshots are deleted once nothing uses them.
 If the store itself was opened read-only, workers open it directly (no writer exists in this
 process, and ``kg.store.Store(read_only=True)`` already accepted the same condition).
+
+The wire: each worker has one socketpair; both ways a message is a 4-byte big-endian length and
+its bytes (a pickled ``(snapshot, Job)`` in, ``execute``'s frames out). The parent reads every
+worker socket on its event loop through a ``_Frames`` protocol (no thread, no per-request
+reader registration); it stops reading while frames pile up, so a slow client holds the worker
+back instead of filling the server's memory.
 """
 
 from __future__ import annotations
@@ -309,7 +315,7 @@ class ProcessExecutor:
         return frame
 
     async def run(self, job: Job, timeout: float) -> Answer:
-        idle = await self._ensure_started()
+        idle = self.idle if self.idle is not None else await self._ensure_started()
         loop = asyncio.get_running_loop()
         w = await idle.get()
         deadline = loop.time() + timeout if timeout else None
