@@ -11,6 +11,11 @@ that are not project dependencies:
 
 Prints the machine, versions, one row per (size, server) and the ratios the issue sets as targets;
 then streams a million-row SELECT from kg serve and reports its memory (server + workers).
+
+With ``--rounds N`` every server is loaded N times, the servers taking turns (kg, oxigraph, ...,
+kg, oxigraph, ...), so that a neighbour's job on a shared machine slows all of them alike; the
+table shows the median round and the spread (min-max), and the ratios are medians of the ratios
+within each round.
 """
 
 from __future__ import annotations
@@ -52,6 +57,13 @@ class Result:
     p99_ms: float
     errors: int
     requests: int
+    round: int = 0
+
+
+def median(values: list[float]) -> float:
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
 
 
 def free_port() -> int:
@@ -301,6 +313,7 @@ def main() -> None:
     )
     ap.add_argument("--duration", type=int, default=20, help="seconds of load per server")
     ap.add_argument("--connections", type=int, default=4)
+    ap.add_argument("--rounds", type=int, default=1, help="load every server this many times, taking turns")
     ap.add_argument("--max-requests", type=int, default=100_000, help="bound for the Python client")
     ap.add_argument("--workers", type=int, default=0, help="kg query workers (0: one per core)")
     ap.add_argument("--no-stream", action="store_true", help="skip the streaming-memory measurement")
@@ -352,18 +365,22 @@ def main() -> None:
             for name, url in urls.items():
                 for p in paths[name][:16]:  # warm up
                     get(url.rsplit("/", 1)[0] + p)
-                if use_wrk:
-                    rps, p50, p99, errors, n = wrk(url, paths[name], args.duration, args.connections, folder)
-                else:
-                    rps, p50, p99, errors, n = python_client(
-                        url, paths[name], args.duration, args.connections, args.max_requests
+            for k in range(args.rounds):
+                for name, url in urls.items():
+                    if use_wrk:
+                        rps, p50, p99, errors, n = wrk(
+                            url, paths[name], args.duration, args.connections, folder
+                        )
+                    else:
+                        rps, p50, p99, errors, n = python_client(
+                            url, paths[name], args.duration, args.connections, args.max_requests
+                        )
+                    results.append(Result(size, name, rps, p50, p99, errors, n, k))
+                    print(
+                        f"{size:>9,} {name:<9} round {k + 1}: {rps:8.1f} req/s  p50 {p50:7.1f} ms  "
+                        f"p99 {p99:7.1f} ms  {n} requests, {errors} errors",
+                        flush=True,
                     )
-                results.append(Result(size, name, rps, p50, p99, errors, n))
-                print(
-                    f"{size:>9,} {name:<9} {rps:8.1f} req/s  p50 {p50:7.1f} ms  p99 {p99:7.1f} ms  "
-                    f"{n} requests, {errors} errors",
-                    flush=True,
-                )
         finally:
             for p in procs.values():
                 p.terminate()
@@ -371,19 +388,40 @@ def main() -> None:
         if not args.no_stream and "kg" in servers and size >= 1_000_000:
             stream_note = streaming_memory(store, args.workers, default)
     print()
+    spread = args.rounds > 1
     print(
-        "| triples | server | req/s | p50 ms | p99 ms | errors | vs oxigraph (req/s, p99) | vs rdflib-endpoint |"
+        f"| triples | server | req/s{' (min-max)' if spread else ''} | p50 ms | p99 ms{' (min-max)' if spread else ''} "
+        "| errors | vs oxigraph (req/s, p99) | vs rdflib-endpoint |"
     )
     print("|---:|---|---:|---:|---:|---:|---|---:|")
-    for r in results:
-        ox_r = next((x for x in results if x.size == r.size and x.server == "oxigraph"), None)
-        rl = next((x for x in results if x.size == r.size and x.server == "rdflib"), None)
-        vs_ox = f"{r.rps / ox_r.rps:.2f}x, {r.p99_ms / ox_r.p99_ms:.2f}x" if ox_r else "-"
-        vs_rl = f"{r.rps / rl.rps:.1f}x" if rl else "-"
-        print(
-            f"| {r.size:,} | {r.server} | {r.rps:.1f} | {r.p50_ms:.1f} | {r.p99_ms:.1f} | {r.errors} | "
-            f"{vs_ox} | {vs_rl} |"
-        )
+    for size in dict.fromkeys(r.size for r in results):
+        for server in dict.fromkeys(r.server for r in results if r.size == size):
+            mine = [r for r in results if r.size == size and r.server == server]
+
+            def ratios(other: str, mine: list[Result] = mine, size: int = size) -> tuple[float, float] | None:
+                pairs = [
+                    (r, o)
+                    for r in mine
+                    for o in results
+                    if o.size == size and o.server == other and o.round == r.round
+                ]
+                if not pairs:
+                    return None
+                return median([r.rps / o.rps for r, o in pairs]), median(
+                    [r.p99_ms / o.p99_ms for r, o in pairs]
+                )
+
+            rps = [r.rps for r in mine]
+            p99 = [r.p99_ms for r in mine]
+            vs_ox = ratios("oxigraph")
+            vs_rl = ratios("rdflib")
+            cell_rps = f"{median(rps):.1f}" + (f" ({min(rps):.0f}-{max(rps):.0f})" if spread else "")
+            cell_p99 = f"{median(p99):.1f}" + (f" ({min(p99):.1f}-{max(p99):.1f})" if spread else "")
+            print(
+                f"| {size:,} | {server} | {cell_rps} | {median([r.p50_ms for r in mine]):.1f} | {cell_p99} | "
+                f"{sum(r.errors for r in mine)} | "
+                f"{f'{vs_ox[0]:.2f}x, {vs_ox[1]:.2f}x' if vs_ox else '-'} | {f'{vs_rl[0]:.1f}x' if vs_rl else '-'} |"
+            )
     if stream_note:
         print()
         print("Streaming: " + stream_note)

@@ -18,6 +18,8 @@ from kg.store import Store
 def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     """The endpoint over ``store`` (default: open ``settings.store`` read-write, created if absent)."""
     from kg.endpoint.cors import CORS
+    from kg.endpoint.fastpath import App, QueryHandler
+    from kg.endpoint.metrics import metrics_middleware
     from kg.endpoint.routes import install
     from kg.endpoint.service import Endpoint
 
@@ -32,15 +34,17 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
         if owned:
             the_store.flush()
 
-    app = FastAPI(
+    app = App(
         title="kg SPARQL endpoint",
         description="SPARQL 1.1 Protocol, Update and Graph Store over the kg knowledge graph.",
         version="0.1.0",
         lifespan=lifespan,
     )
     app.state.endpoint = endpoint
-    install(app, endpoint)
+    registry = install(app, endpoint)
     app.add_middleware(CORS)
+    fast = QueryHandler(endpoint, fallback=super(App, app).__call__)
+    app.fast = fast if registry is None else metrics_middleware(fast, registry)
     return app
 
 

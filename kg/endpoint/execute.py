@@ -9,8 +9,12 @@ Frames, one ``send`` each:
     b"Z"                               the end of the body
     b"E" + {"status", "message"}       an error before anything was sent
 
-With a row cap the body is spooled (in memory, then on disk) until the cap or the end is reached,
-so the head can say whether the result was cut; without one, rows stream as they are computed.
+Without a row cap, rows stream as they are computed, serialized in Rust. With one, the head must
+say whether the cap cut the result. Most answers are short: they are serialized in Rust into
+memory, and a body of at most ``MIN_ROW_BYTES * max_rows`` bytes cannot hold more than max_rows
+rows, so it goes out whole as uncut. A longer answer is evaluated again and its rows counted as
+they are written (spooled in memory, then on disk, until the cap or the end is reached), unless
+the query's own LIMIT is within the cap (then it streams).
 """
 
 from __future__ import annotations
@@ -128,17 +132,64 @@ def execute(store: ox.Store, job: Job, send: Callable[[bytes], None]) -> None:
         send(error_frame(406, _not_acceptable(form)))
         return
     media = BY_KEY[key].media_type
-    limit = lexer.declared_limit(job.query) if job.max_rows > 0 else None
     try:
-        if job.max_rows > 0 and (limit is None or limit > job.max_rows):
-            _spooled(result, job, key, media, send)
-        else:  # the cap cannot cut this result: stream it, serialized in Rust
-            headers = {"KG-Row-Limit": str(job.max_rows)}
-            if job.max_rows:
-                headers["KG-Truncated"] = "false"
+        if job.max_rows == 0:  # no cap: stream it, serialized in Rust
+            _streamed(result, job, key, media, send, {"KG-Row-Limit": "0"})
+            return
+        headers = {"KG-Row-Limit": str(job.max_rows), "KG-Truncated": "false"}
+        body = _small(result, job, key)
+        if body is not None:  # too short to hold more than max_rows rows
+            send(b"F" + _head(200, media, headers) + b"\n" + body)
+            return
+        result = _evaluate(store, job)  # a long answer: again, counting rows this time
+        limit = lexer.declared_limit(job.query)
+        if limit is not None and limit <= job.max_rows:  # the cap cannot cut it: stream it
             _streamed(result, job, key, media, send, headers)
+        else:
+            _spooled(result, job, key, media, send)
     except OSError as exc:
         send(error_frame(500, f"error reading the store: {exc}"))
+
+
+#: The fewest bytes one row (or triple) takes in each format, past the first: ``{},`` in JSON,
+#: ``<result></result>`` in XML, an empty line in CSV/TSV, ``,1`` in Turtle; 2 for the others.
+MIN_ROW_BYTES = {"json": 3, "xml": 17, "csv": 2, "tsv": 1}
+
+
+class _TooLong(Exception):
+    pass
+
+
+class _Budget:
+    """A binary sink that gives up (``_TooLong``) once it holds more than ``limit`` bytes."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.buf = bytearray()
+
+    def write(self, data: bytes) -> int:
+        self.buf += data
+        if len(self.buf) > self.limit:
+            raise _TooLong
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+
+def _small(result: Any, job: Job, key: str) -> bytes | None:
+    """The whole answer serialized in Rust, if it is short enough that it cannot hold more than
+    ``job.max_rows`` rows (so the cap did not cut it) and fits in ``SMALL``; None otherwise (the
+    result is then consumed and must be evaluated again).
+
+    Most answers are small, and counting rows in Python costs more than the query; a byte count
+    proves the row count: n rows take at least n * MIN_ROW_BYTES bytes."""
+    sink = _Budget(min(SMALL, MIN_ROW_BYTES.get(key, 2) * job.max_rows))
+    try:
+        _write_body(result, job, key, sink, 0)
+    except _TooLong:
+        return None
+    return bytes(sink.buf)
 
 
 def _not_acceptable(form: str) -> str:
@@ -149,7 +200,7 @@ def _not_acceptable(form: str) -> str:
     return f"none of the Accept header's media types can carry a {form} result (offered: {names})"
 
 
-def _write_body(result: Any, job: Job, key: str, out: IO[bytes] | _Sink, cap: int) -> int | None:
+def _write_body(result: Any, job: Job, key: str, out: IO[bytes] | _Sink | _Budget, cap: int) -> int | None:
     """Serialize up to ``cap`` rows (0: all) into ``out``; the row count if the cap cut it."""
     cut: list[int] = []
     note = f"result truncated at max_rows={cap} rows; add LIMIT/OFFSET to page through it"

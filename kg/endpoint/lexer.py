@@ -71,6 +71,8 @@ def resolve(tok: Token, prefix_map: dict[str, str]) -> str | None:
 
 def remote_targets(text: str, keyword: str) -> list[str | None]:
     """What each ``SERVICE`` (or ``LOAD``) reaches: an IRI, or None when it is a variable/unknown."""
+    if keyword not in text.upper():  # no such token without the letters (the common case: fast)
+        return []
     toks = tokens(text)
     pmap = prefixes(toks)
     out: list[str | None] = []

@@ -89,10 +89,17 @@ class _Middleware:
         await self.app(scope, receive, wrapped)
 
 
-def install(app: FastAPI, endpoint: Endpoint) -> None:
+def metrics_middleware(app: Any, registry: Registry) -> Any:
+    """``app`` with its requests counted in ``registry`` (for ASGI apps outside FastAPI's stack)."""
+    return _Middleware(app, registry)
+
+
+def install(app: FastAPI, endpoint: Endpoint) -> Registry:
     registry = Registry()
     app.add_middleware(_Middleware, registry=registry)
 
     @app.get("/metrics", summary="Prometheus metrics", response_class=PlainTextResponse)
     async def metrics() -> PlainTextResponse:
         return PlainTextResponse(registry.render(endpoint.generation), media_type="text/plain; version=0.0.4")
+
+    return registry

@@ -7,6 +7,7 @@ first entry of each is the default, used when the client sends no Accept or ``*/
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,7 @@ ALIASES = {
 }
 
 
+@lru_cache(maxsize=1024)  # pure, and clients send the same few Accept headers over and over
 def pick(accept: str | None, offered: tuple[Format, ...], key: str | None) -> Format | None:
     """``?format=key`` (for download links) wins over Accept when it names an offered format;
     otherwise (absent, or meant for another result kind, as clients such as SPARQLWrapper send

@@ -3,7 +3,7 @@ threads (in-memory stores, for tests and one-off runs).
 
 Why processes: pyoxigraph evaluates a query in Rust with no cancellation hook, so a thread running
 a runaway query cannot be stopped. A worker process can: on timeout it is killed (SIGKILL, the CPU
-is freed at once) and replaced from a forkserver in milliseconds.
+is freed at once) and a fresh worker takes its place.
 
 Why snapshots: RocksDB lets one process open a store read-write; a read-only opener beside a
 writer is undefined behaviour. The server process owns the store read-write and, after every
@@ -13,6 +13,12 @@ changes, so readers never see half-written data and a write never waits for read
 flight finish on the snapshot they started on; old snapshots are deleted once nothing uses them.
 If the store itself was opened read-only, workers open it directly (no writer exists in this
 process, and ``kg.store.Store(read_only=True)`` already accepted the same condition).
+
+The wire: each worker has one socketpair; both ways a message is a 4-byte big-endian length and
+its bytes (a pickled ``(snapshot, Job)`` in, ``execute``'s frames out). The parent reads every
+worker socket on its event loop through a ``_Frames`` protocol (no thread, no per-request
+reader registration); it stops reading while frames pile up, so a slow client holds the worker
+back instead of filling the server's memory.
 """
 
 from __future__ import annotations
@@ -21,17 +27,17 @@ import asyncio
 import contextlib
 import json
 import os
+import pickle
 import shutil
 import signal
 import socket
 import subprocess
 import sys
 import threading
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from multiprocessing.connection import Connection
 from typing import Protocol
 
 from kg.endpoint.execute import Job, execute
@@ -108,10 +114,93 @@ class ThreadExecutor:
         pass
 
 
+class _Frames(asyncio.Protocol):
+    """The parent's end of one worker's socket: length-prefixed frames (see ``worker``), parsed
+    on the event loop as they arrive. Reading pauses while more than ``HIGH`` bytes of frames wait
+    unconsumed, so a streamed answer is held back in the worker (flat memory) until the client
+    takes it."""
+
+    HIGH = 4 * 65536
+
+    def __init__(self) -> None:
+        self.buf = bytearray()
+        self.frames: deque[bytes] = deque()
+        self.queued = 0
+        self.waiter: asyncio.Future[None] | None = None
+        self.transport: asyncio.Transport | None = None
+        self.paused = False
+        self.closed = False
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        buf = self.buf
+        buf += data
+        start = 0
+        while len(buf) - start >= 4:
+            n = int.from_bytes(buf[start : start + 4], "big")
+            if len(buf) - start - 4 < n:
+                break
+            frame = bytes(buf[start + 4 : start + 4 + n])
+            self.frames.append(frame)
+            self.queued += n
+            start += 4 + n
+        if start:
+            del buf[:start]
+        if self.queued > self.HIGH and not self.paused and self.transport is not None:
+            self.paused = True
+            self.transport.pause_reading()
+        self._wake()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        self._wake()
+
+    def _wake(self) -> None:
+        if self.waiter is not None and not self.waiter.done():
+            self.waiter.set_result(None)
+
+    def pop(self) -> bytes | None:
+        """The next frame, None if none has arrived yet (EOFError once the worker is gone)."""
+        if self.frames:
+            frame = self.frames.popleft()
+            self.queued -= len(frame)
+            if self.paused and self.queued <= self.HIGH // 2 and self.transport is not None:
+                self.paused = False
+                self.transport.resume_reading()
+            return frame
+        if self.closed:
+            raise EOFError
+        return None
+
+
 @dataclass
 class _Worker:
     proc: subprocess.Popen[bytes]
-    conn: Connection
+    sock: socket.socket
+    transport: asyncio.Transport | None = None
+    frames: _Frames | None = None
+
+    async def connect(self) -> None:
+        loop = asyncio.get_running_loop()
+        self.transport, self.frames = await loop.create_unix_connection(_Frames, sock=self.sock)
+
+    def send(self, message: object) -> None:
+        data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+        assert self.transport is not None
+        self.transport.write(len(data).to_bytes(4, "big") + data)
+
+    def close(self) -> None:
+        if self.transport is not None:
+            self.transport.close()
+        else:
+            self.sock.close()
+
+
+def _expire(ready: asyncio.Future[None]) -> None:
+    if not ready.done():
+        ready.set_exception(TimeoutError())
 
 
 def _spawn() -> _Worker:
@@ -124,7 +213,7 @@ def _spawn() -> _Worker:
         stdin=subprocess.DEVNULL,
     )
     child.close()
-    return _Worker(proc, Connection(parent.detach()))
+    return _Worker(proc, parent)
 
 
 class ProcessExecutor:
@@ -187,6 +276,7 @@ class ProcessExecutor:
                 )
                 self.idle = asyncio.Queue()
                 for w in workers:
+                    await w.connect()
                     self.live.add(w.proc.pid)
                     self.idle.put_nowait(w)
             return self.idle
@@ -194,44 +284,38 @@ class ProcessExecutor:
     def _kill(self, w: _Worker) -> None:
         w.proc.kill()
         w.proc.wait(5)
-        w.conn.close()
         self.live.discard(w.proc.pid)
 
     async def _replace(self, w: _Worker, idle: asyncio.Queue[_Worker]) -> None:
         loop = asyncio.get_running_loop()
+        w.close()
         await loop.run_in_executor(self.threads, self._kill, w)
         fresh = await loop.run_in_executor(self.threads, _spawn)
+        await fresh.connect()
         self.live.add(fresh.proc.pid)
         idle.put_nowait(fresh)
 
     async def _recv(self, w: _Worker, deadline: float | None) -> bytes:
         """The next frame from ``w``, waiting on the event loop (no thread) until ``deadline``."""
-        if not w.conn.poll(0):
+        frames = w.frames
+        assert frames is not None
+        frame = frames.pop()
+        while frame is None:
             loop = asyncio.get_running_loop()
             ready: asyncio.Future[None] = loop.create_future()
-            fd = w.conn.fileno()
-
-            def on_readable() -> None:
-                if not ready.done():
-                    ready.set_result(None)
-
-            def on_deadline() -> None:
-                if not ready.done():
-                    ready.set_exception(TimeoutError())
-
-            loop.add_reader(fd, on_readable)
-            timer = None if deadline is None else loop.call_at(deadline, on_deadline)
+            frames.waiter = ready
+            timer = None if deadline is None else loop.call_at(deadline, _expire, ready)
             try:
                 await ready
             finally:
+                frames.waiter = None
                 if timer is not None:
                     timer.cancel()
-                loop.remove_reader(fd)
-                os.set_blocking(fd, True)  # the loop made it non-blocking; frames are read whole
-        return w.conn.recv_bytes()
+            frame = frames.pop()
+        return frame
 
     async def run(self, job: Job, timeout: float) -> Answer:
-        idle = await self._ensure_started()
+        idle = self.idle if self.idle is not None else await self._ensure_started()
         loop = asyncio.get_running_loop()
         w = await idle.get()
         deadline = loop.time() + timeout if timeout else None
@@ -254,7 +338,7 @@ class ProcessExecutor:
             self._collect()
 
         try:
-            w.conn.send((snap, job))
+            w.send((snap, job))
             frame = await self._recv(w, deadline)
         except TimeoutError:
             release(False)
@@ -302,7 +386,9 @@ class ProcessExecutor:
         """Stop every worker, busy ones included (a runaway query must not outlive the server)."""
         if self.idle is not None:
             while not self.idle.empty():
-                self._kill(self.idle.get_nowait())
+                w = self.idle.get_nowait()
+                w.close()
+                self._kill(w)
         for pid in list(self.live):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)

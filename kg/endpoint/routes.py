@@ -175,7 +175,9 @@ def build_router(endpoint: Endpoint) -> APIRouter:
     return router
 
 
-def install(app: FastAPI, endpoint: Endpoint) -> None:
+def install(app: FastAPI, endpoint: Endpoint) -> metrics.Registry | None:
+    """Routes and error handlers; the metrics registry when metrics are on."""
+
     @app.exception_handler(ProtocolError)
     async def protocol_error(_: HTTPRequest, exc: ProtocolError) -> Response:
         return error_response(exc.status, exc.message, exc.headers)
@@ -186,7 +188,6 @@ def install(app: FastAPI, endpoint: Endpoint) -> None:
         message = f"internal error ({type(exc).__name__}); the server log has the details"
         return error_response(500, message, {"Access-Control-Allow-Origin": "*"})
 
-    if endpoint.settings.metrics:
-        metrics.install(app, endpoint)
-
+    registry = metrics.install(app, endpoint) if endpoint.settings.metrics else None
     app.include_router(build_router(endpoint))
+    return registry
