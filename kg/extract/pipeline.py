@@ -411,7 +411,8 @@ _ORDINAL = re.compile(
 )
 
 
-_NOT_IN_NAMES = frozenset(
+#: Calendar words: capitalised, but never part of a name.
+CALENDAR_WORDS = frozenset(
     [
         "January",
         "February",
@@ -432,9 +433,9 @@ _NOT_IN_NAMES = frozenset(
         "Friday",
         "Saturday",
         "Sunday",
-        "I",
     ]
 )
+_NOT_IN_NAMES = CALENDAR_WORDS | {"I"}
 
 
 def _tail_word(token: Token, lower_nouns: frozenset[str], not_first: bool) -> bool:

@@ -30,6 +30,7 @@ from kg.extract.mentions import (
     make_ment,
 )
 from kg.extract.pipeline import (
+    CALENDAR_WORDS,
     NAME,
     ORG,
     PARTICLE,
@@ -964,7 +965,7 @@ class Reader:
                 break
             right = new
         # a tail ending in a month or weekday is a date, not a name
-        while right > end and (doc[right - 1].text in _MONTH_WORDS):
+        while right > end and (doc[right - 1].text in CALENDAR_WORDS):
             right -= 1
             while right > end and doc[right - 1].lower_ in ("of", "on", "for", "in", "and", "the"):
                 right -= 1
@@ -1393,29 +1394,6 @@ def _gazetteer_by_key() -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]
     return states, orgs, places
 
 
-_MONTH_WORDS = frozenset(
-    [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-        "Monday",
-        "Tuesday",
-        "Wednesday",
-        "Thursday",
-        "Friday",
-        "Saturday",
-        "Sunday",
-    ]
-)
 _TRIGGER_FAMILY = {
     "meeting": {"meeting", "session", "meetings"},
     "session": {"session", "meeting"},
