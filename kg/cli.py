@@ -17,7 +17,7 @@ import click
 
 from kg import __version__, settings
 from kg.cli_link import link
-from kg.cli_options import base_option, store_option
+from kg.cli_options import base_option, require_store, store_option
 from kg.errors import KGError, UsageError
 from kg.settings import Settings
 
@@ -26,20 +26,11 @@ def _settings(**overrides: Any) -> Settings:
     return settings.load(overrides)
 
 
-def _require_store(cfg: Settings) -> None:
-    from kg.errors import StoreError
-
-    if not (cfg.store / "CURRENT").exists():
-        raise StoreError(
-            f"{cfg.store}: no kg store here (build one first: kg build FILES --store {cfg.store})"
-        )
-
-
 def _open(cfg: Settings, read_only: bool = False, must_exist: bool = True) -> Any:
     from kg.store import Store
 
     if must_exist:
-        _require_store(cfg)
+        require_store(cfg.store)
     return Store(cfg.store, cfg.base, read_only=read_only)
 
 
@@ -230,7 +221,7 @@ def serve(store: Path | None, **options: Any) -> None:
     from kg.endpoint import run
 
     cfg = _settings(store=store, **options)
-    _require_store(cfg)
+    require_store(cfg.store)
     if cfg.allow_update and not cfg.token:
         raise UsageError("--allow-update needs a bearer token: set KG_TOKEN (or --token)")
     run(cfg)

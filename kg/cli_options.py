@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 import click
 
-from kg.errors import StoreError
+from kg.store import require_store
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -32,7 +32,4 @@ def base_option(f: F) -> F:
     )(f)
 
 
-def require_store(path: Path) -> None:
-    """Raise a StoreError that says how to make one when ``path`` holds no kg store."""
-    if not (path / "CURRENT").exists():
-        raise StoreError(f"{path}: no kg store here (build one first: kg build FILES --store {path})")
+__all__ = ["base_option", "require_store", "store_option"]

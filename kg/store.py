@@ -24,7 +24,6 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal as Lit
-from typing import Protocol
 
 import pyoxigraph as ox
 from rdflib import Graph
@@ -44,6 +43,12 @@ def meta_graph_iri(base: str) -> str:
     return f"{base}graph/meta"
 
 
+def require_store(path: Path) -> None:
+    """Raise a StoreError that says how to make one when ``path`` holds no kg store."""
+    if not (path / "CURRENT").exists():
+        raise StoreError(f"{path}: no kg store here (build one first: kg build FILES --store {path})")
+
+
 def links_graph_iri(base: str) -> str:
     """The graph of machine-made links (``-online`` and ``-confirmed`` graphs sit beside it)."""
     return f"{base}graph/links"
@@ -61,32 +66,12 @@ class StoreStats:
     document_graphs: int
 
 
-class GraphStore(Protocol):
-    """What the pipeline, the CLI and the endpoint need from a store."""
-
-    base: str
-
-    def query(self, sparql: str, **kwargs: object) -> object: ...
-
-    def put_document(self, doc_id: str, source: str, triples: Sequence[ox.Triple]) -> Outcome: ...
-
-    def remove_document(self, doc_id: str) -> bool: ...
-
-    def replace_graph(self, graph: str, triples: Sequence[ox.Triple]) -> None: ...
-
-    def stats(self) -> StoreStats: ...
-
-
 def _value(t: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> str:
     return t.value if not isinstance(t, ox.Triple) else str(t)
 
 
-def _term(t: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> str:
-    return str(t)
-
-
 def _triple_data(triples: Iterable[ox.Triple]) -> str:
-    return " .\n".join(f"{t.subject} {t.predicate} {_term(t.object)}" for t in triples)
+    return " .\n".join(f"{t.subject} {t.predicate} {t.object}" for t in triples)
 
 
 def to_ox_triples(graph: Graph) -> list[ox.Triple]:
@@ -107,10 +92,7 @@ class Store:
             if path is None:
                 self.ox = ox.Store()
             elif read_only:
-                if not (path / "CURRENT").exists():
-                    raise StoreError(
-                        f"{path}: no kg store here (build one with: kg build FILES --store {path})"
-                    )
+                require_store(path)
                 self.ox = ox.Store.read_only(str(path))
             else:
                 if path.exists() and not path.is_dir():
@@ -294,12 +276,12 @@ class Store:
 
 __all__ = [
     "DEFAULT",
-    "GraphStore",
     "Outcome",
     "Store",
     "StoreStats",
     "doc_graph_iri",
     "links_graph_iri",
     "meta_graph_iri",
+    "require_store",
     "to_ox_triples",
 ]

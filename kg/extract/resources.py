@@ -12,7 +12,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import kg
+from kg.resources import data_dir
 
 #: The rule files, in the order the pipeline reads them.
 RULE_FILES = (
@@ -29,13 +29,7 @@ RULE_FILES = (
 
 def rules_dir() -> Path:
     """The folder holding the rule files (wheel data first, then the source checkout)."""
-    package = Path(kg.__file__).resolve().parent
-    for candidate in (package / "_data" / "rules", package.parent / "rules"):
-        if candidate.is_dir():
-            return candidate
-    raise FileNotFoundError(
-        f"no rules folder at {package / '_data' / 'rules'} or {package.parent / 'rules'}: reinstall kg"
-    )
+    return data_dir("rules")
 
 
 @cache

@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import cast
 
 import pyoxigraph as ox
@@ -159,36 +160,22 @@ def link_bodies(rows: Iterable[tuple[str, str, str]]) -> list[LinkDecision]:
             )
             continue
         body = bodies[0]
-        out.append(
-            LinkDecision(
-                subject,
-                METHOD,
-                "linked",
-                score,
-                TABLE_THRESHOLD,
-                table.source,
-                when,
-                str(WD[body.wikidata]),
-                how,
-                candidates,
-            )
+        linked = LinkDecision(
+            subject,
+            METHOD,
+            "linked",
+            score,
+            TABLE_THRESHOLD,
+            table.source,
+            when,
+            str(WD[body.wikidata]),
+            how,
+            candidates,
         )
+        out.append(linked)
         if body.dbpedia:
             target = str(DBR[body.dbpedia])
-            out.append(
-                LinkDecision(
-                    subject,
-                    METHOD,
-                    "linked",
-                    score,
-                    TABLE_THRESHOLD,
-                    table.source,
-                    when,
-                    target,
-                    how,
-                    (Candidate(target, score, body.name),),
-                )
-            )
+            out.append(replace(linked, target=target, candidates=(Candidate(target, score, body.name),)))
     return out
 
 

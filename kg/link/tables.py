@@ -24,8 +24,7 @@ from pathlib import Path
 from typing import cast
 
 from kg.errors import KGError
-
-_PACKAGE_DIR = Path(__file__).resolve().parents[1]
+from kg.resources import data_dir
 
 
 class TableError(KGError):
@@ -34,13 +33,10 @@ class TableError(KGError):
 
 def rules_dir() -> Path:
     """``rules/linking``: inside the wheel (``kg/_data/rules``) or at the top of a checkout."""
-    for candidate in (
-        _PACKAGE_DIR / "_data" / "rules" / "linking",
-        _PACKAGE_DIR.parent / "rules" / "linking",
-    ):
-        if candidate.is_dir():
-            return candidate
-    raise TableError(f"{_PACKAGE_DIR}: rules/linking not found (reinstall kg; the wheel ships it)")
+    try:
+        return data_dir("rules") / "linking"
+    except FileNotFoundError as exc:
+        raise TableError(str(exc)) from None
 
 
 def normalize(text: str) -> str:
