@@ -245,8 +245,13 @@ def rss_tree(pid: int) -> int:
     return total
 
 
-def streaming_memory(store: Path, workers: int, rows_expected: int) -> str:
-    port = free_port()
+def streaming_memory(store: Path) -> str:
+    """RSS of kg serve while it streams a whole-store SELECT, then one four times as long.
+
+    One query worker, so that both answers come from the same process: each worker's RocksDB
+    cache grows as it first reads the store (memory that follows the store's size), and with two
+    workers the second answer would warm the other one's."""
+    port, workers = free_port(), 1
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     code = (
         "from pathlib import Path; from kg.settings import Settings; from kg.endpoint import run; "
@@ -270,22 +275,30 @@ def streaming_memory(store: Path, workers: int, rows_expected: int) -> str:
 
         t = threading.Thread(target=sample, daemon=True)
         t.start()
-        started = time.time()
-        q = urllib.parse.quote("SELECT ?s ?p ?o WHERE { ?s ?p ?o }", safe="")
-        req = urllib.request.Request(f"{url}?query={q}", headers={"Accept": "text/tab-separated-values"})
-        lines = 0
-        size = 0
-        with urllib.request.urlopen(req, timeout=600) as r:
-            while chunk := r.read(1 << 16):
-                lines += chunk.count(b"\n")
-                size += len(chunk)
-        elapsed = time.time() - started
+
+        def stream(query: str) -> tuple[int, int, float]:
+            started = time.time()
+            q = urllib.parse.quote(query, safe="")
+            req = urllib.request.Request(f"{url}?query={q}", headers={"Accept": "text/tab-separated-values"})
+            lines = size = 0
+            with urllib.request.urlopen(req, timeout=600) as r:
+                while chunk := r.read(1 << 16):
+                    lines += chunk.count(b"\n")
+                    size += len(chunk)
+            return lines - 1, size, time.time() - started
+
+        # once over the store (its blocks enter RocksDB's cache: memory that grows with the store,
+        # not with the answer), then an answer four times as long: flat means no further growth
+        rows1, size1, t1 = stream("SELECT ?s ?p ?o WHERE { ?s ?p ?o }")
+        after_first = peak[0]
+        rows4, size4, t4 = stream("SELECT * WHERE { " + " UNION ".join(["{ ?s ?p ?o }"] * 4) + " }")
         stop.set()
         t.join()
         return (
-            f"streamed {lines - 1:,} rows ({size / 1e6:.0f} MB TSV) in {elapsed:.1f} s; kg serve RSS (server + "
-            f"{workers or os.cpu_count()} workers): {baseline / 1e6:.0f} MB before, {peak[0] / 1e6:.0f} MB peak "
-            f"(+{(peak[0] - baseline) / 1e6:.0f} MB)"
+            f"kg serve RSS (server + {workers} worker) {baseline / 1e6:.0f} MB at rest; "
+            f"streaming {rows1:,} rows ({size1 / 1e6:.0f} MB TSV, {t1:.1f} s) peaked at {after_first / 1e6:.0f} MB; "
+            f"then {rows4:,} rows ({size4 / 1e6:.0f} MB, {t4:.1f} s) peaked at {peak[0] / 1e6:.0f} MB "
+            f"(+{(peak[0] - after_first) / 1e6:.0f} MB for {(size4 - size1) / 1e6:.0f} MB more output)"
         )
     finally:
         proc.terminate()
@@ -398,7 +411,7 @@ def main() -> None:
                 p.terminate()
                 p.wait(30)
         if not args.no_stream and "kg" in servers and size >= 1_000_000:
-            stream_note = streaming_memory(store, args.workers, default)
+            stream_note = streaming_memory(store)
     print()
     spread = args.rounds > 1
     print(

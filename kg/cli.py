@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import platform
 import sys
+from collections.abc import Callable
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ import click
 from kg import __version__, settings
 from kg.cli_link import link
 from kg.cli_options import base_option, require_store, store_option
-from kg.errors import KGError, UsageError
+from kg.errors import KGError, StoreInUse, UsageError
 from kg.settings import Settings
 
 
@@ -60,13 +61,18 @@ def build(
     Exit status: 0 all loaded, 1 a document did not conform to the shapes (it was not loaded),
     2 an input could not be read (the others were loaded).
     """
+    from kg import handoff
     from kg.ingest import discover
     from kg.pipeline import BuildReport, DocResult
     from kg.pipeline import build as run_build
 
     cfg = _settings(store=store, base=base, link_offline=link)
     files = discover(list(paths))
-    db = _open(cfg, must_exist=False)
+    db, held = None, None
+    try:
+        db = _open(cfg, must_exist=False)
+    except StoreInUse as busy:  # a running kg serve holds it: hand the build over (kg.handoff)
+        held = busy
 
     def report_problem(result: DocResult) -> None:
         if result.error:
@@ -77,6 +83,17 @@ def build(
             for w in result.warnings:
                 click.echo(f"kg: warning: {result.source}: {w}", err=True)
 
+    def run(step: Callable[[DocResult], None]) -> tuple[BuildReport, int, int, str]:
+        if held is not None:
+            report, stats, url = handoff.build_via_server(
+                cfg.store, held, files, force, cfg.link_offline, step
+            )
+            return report, stats["default_triples"], stats["quads"], f"kg serve at {url}"
+        assert db is not None
+        report = run_build(list(paths), db, force=force, on_result=step, files=files, link=cfg.link_offline)
+        stats = db.stats()
+        return report, stats.default_triples, stats.quads, str(cfg.store)
+
     if len(files) > 20 and not quiet and sys.stderr.isatty():
         with click.progressbar(length=len(files), label="building", file=sys.stderr) as bar:
 
@@ -84,14 +101,9 @@ def build(
                 report_problem(result)
                 bar.update(1)
 
-            report: BuildReport = run_build(
-                list(paths), db, force=force, on_result=step, files=files, link=cfg.link_offline
-            )
+            report, triples, quads, where = run(step)
     else:
-        report = run_build(
-            list(paths), db, force=force, on_result=report_problem, files=files, link=cfg.link_offline
-        )
-    stats = db.stats()
+        report, triples, quads, where = run(report_problem)
     outcomes: dict[str, int] = {}
     for r in report.results:
         outcomes[r.outcome] = outcomes.get(r.outcome, 0) + 1
@@ -104,7 +116,7 @@ def build(
         ents = report.entities
         if ents:
             click.echo("entities: " + ", ".join(f"{k} {n}" for k, n in sorted(ents.items())))
-        click.echo(f"triples: {stats.default_triples} distinct, {stats.quads} quads in {cfg.store}")
+        click.echo(f"triples: {triples} distinct, {quads} quads in {where}")
     click.echo(f"violations: {report.violations}")
     sys.exit(report.exit_code)
 

@@ -5,6 +5,7 @@
     ├── InputError               a file or folder that cannot be ingested (exit 2)
     ├── QueryError               a SPARQL query or update that does not parse (exit 2, HTTP 400)
     ├── StoreError               the store cannot be opened, read or written (exit 2)
+    │   └── StoreInUse           another process (kg serve, kg build) holds the store
     ├── ValidationFailed         data that does not conform to the shapes (exit 1)
     ├── ExtractionError          text from which nothing can be read (exit 2)
     └── kg.link.errors.NetworkError   a linking service failed; the store is unchanged (exit 3)
@@ -46,6 +47,10 @@ class QueryError(KGError):
 
 class StoreError(KGError):
     """The store cannot be opened, read or written."""
+
+
+class StoreInUse(StoreError):
+    """Another process holds the store read-write (RocksDB allows one writer)."""
 
 
 class ValidationFailed(KGError):

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 from rdflib import Graph
@@ -45,6 +46,22 @@ class DocResult:
     violations: list[Violation] = field(default_factory=list)
     error: str | None = None
     warnings: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        data["entities"] = dict(self.entities)  # (asdict would rebuild the Counter from pairs)
+        data["violations"] = [asdict(v) for v in self.violations]
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> DocResult:
+        return cls(
+            **{
+                **data,
+                "entities": Counter(data.get("entities", {})),
+                "violations": [Violation(**v) for v in data.get("violations", [])],
+            }
+        )
 
 
 @dataclass

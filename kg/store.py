@@ -28,7 +28,7 @@ from typing import Literal as Lit
 import pyoxigraph as ox
 from rdflib import Graph
 
-from kg.errors import QueryError, StoreError
+from kg.errors import QueryError, StoreError, StoreInUse
 from kg.namespaces import KG
 
 DEFAULT = ox.DefaultGraph()
@@ -106,7 +106,10 @@ class Store:
         except (OSError, RuntimeError) as exc:  # RocksDB reports some open failures as RuntimeError
             reason = str(exc)
             if "lock" in reason.lower():
-                reason = "the store is in use by another process (a running kg serve or kg build?)"
+                raise StoreInUse(
+                    f"{path}: cannot open the store: it is in use by another process "
+                    "(a running kg serve or kg build?)"
+                ) from None
             raise StoreError(f"{path}: cannot open the store: {reason}") from None
         self.meta = ox.NamedNode(meta_graph_iri(base))
 

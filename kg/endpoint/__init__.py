@@ -6,6 +6,7 @@ run(settings)                                   serve it with uvicorn (``kg serv
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -17,6 +18,7 @@ from kg.store import Store
 
 def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     """The endpoint over ``store`` (default: open ``settings.store`` read-write, created if absent)."""
+    from kg import handoff
     from kg.endpoint.cors import CORS
     from kg.endpoint.fastpath import App, QueryHandler
     from kg.endpoint.metrics import metrics_middleware
@@ -27,18 +29,34 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     the_store = store if store is not None else Store(settings.store, settings.base)
     endpoint = Endpoint(settings, the_store)
 
+    handoff_to = the_store.path if owned and not the_store.read_only else None
+
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        yield
-        await endpoint.close()
-        if owned:
-            the_store.flush()
+        if handoff_to is not None:  # kg build beside this server hands its work here
+            url = handoff.local_url(settings.host, settings.port)
+            try:
+                endpoint.build_secret = handoff.publish(handoff_to, url)
+            except OSError as exc:
+                logging.getLogger("uvicorn.error").warning(
+                    "kg build cannot hand work to this server: %s: %s", handoff.path_for(handoff_to), exc
+                )
+        try:
+            yield
+        finally:
+            if handoff_to is not None and endpoint.build_secret is not None:
+                handoff.withdraw(handoff_to, endpoint.build_secret)
+            await endpoint.close()
+            if owned:
+                the_store.flush()
 
     app = App(
         title="kg SPARQL endpoint",
         description="SPARQL 1.1 Protocol, Update and Graph Store over the kg knowledge graph.",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,  # served by routes from local files: FastAPI's pages load from a CDN
+        redoc_url=None,
     )
     app.state.endpoint = endpoint
     registry = install(app, endpoint)

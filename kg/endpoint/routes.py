@@ -6,12 +6,16 @@ Every error leaves through ``error_response``: one JSON shape,
 
 from __future__ import annotations
 
+import hmac
+import json
 from collections.abc import Callable
 from http import HTTPStatus
 from importlib.resources import files
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.requests import Request as HTTPRequest
 from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
 
@@ -20,8 +24,16 @@ from kg.endpoint.negotiation import HTML, RDF_FORMATS, pick
 from kg.endpoint.pool import Answer
 from kg.endpoint.protocol import ProtocolError, Request, check_size, multipart_parts
 from kg.endpoint.service import Endpoint
+from kg.handoff import BUILD_PATH
 
 STATIC = files("kg.endpoint") / "static"
+#: What /docs (Swagger UI) and /redoc load, served from the fastapi-offline package (no CDN).
+DOCS_ASSETS = {
+    "swagger-ui-bundle.js": "text/javascript",
+    "swagger-ui.css": "text/css",
+    "redoc.standalone.js": "text/javascript",
+    "favicon.png": "image/png",
+}
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH"]
 
 
@@ -141,6 +153,25 @@ def build_router(endpoint: Endpoint) -> APIRouter:
         req = await read_request(http, endpoint)
         return to_response(await describe.void_answer(endpoint, req, str(http.base_url)))
 
+    @router.post(BUILD_PATH, include_in_schema=False)
+    async def build(http: HTTPRequest) -> Response:
+        """``kg build`` beside this server (see ``kg.handoff``): the secret of the handoff file."""
+        secret = endpoint.build_secret
+        given = http.headers.get("authorization", "")
+        if secret is None:
+            raise ProtocolError(404, "this server takes no builds (it does not own an on-disk store)")
+        if not hmac.compare_digest(given.encode(), f"Bearer {secret}".encode()):
+            raise ProtocolError(403, "builds need the secret of the server's handoff file beside the store")
+        try:
+            body = json.loads(await http.body())
+            files = [Path(f) for f in body["files"] if isinstance(f, str)]
+            force, link = bool(body.get("force", False)), bool(body.get("link", True))
+        except (ValueError, KeyError, TypeError):
+            raise ProtocolError(
+                400, 'the body must be JSON: {"files": [paths], "force": bool, "link": bool}'
+            ) from None
+        return StreamingResponse(endpoint.build(files, force, link), media_type="application/x-ndjson")
+
     @router.get("/health", summary="Liveness and store size")
     async def health() -> dict[str, Any]:
         return {"status": "ok", "generation": endpoint.generation}
@@ -156,6 +187,37 @@ def build_router(endpoint: Endpoint) -> APIRouter:
             raise ProtocolError(404, f"no static file {name!r}")
         kind = {"js": "text/javascript", "css": "text/css", "html": "text/html"}.get(name.rsplit(".", 1)[-1])
         return Response(target.read_bytes(), media_type=kind or "application/octet-stream")
+
+    @router.get("/docs", include_in_schema=False)
+    async def docs() -> Response:
+        """The OpenAPI documentation (Swagger UI), working offline."""
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="kg SPARQL endpoint: API",
+            swagger_js_url="/docs/assets/swagger-ui-bundle.js",
+            swagger_css_url="/docs/assets/swagger-ui.css",
+            swagger_favicon_url="/docs/assets/favicon.png",
+        )
+
+    @router.get("/redoc", include_in_schema=False)
+    async def redoc() -> Response:
+        """The same documentation in ReDoc, working offline."""
+        return get_redoc_html(
+            openapi_url="/openapi.json",
+            title="kg SPARQL endpoint: API",
+            redoc_js_url="/docs/assets/redoc.standalone.js",
+            redoc_favicon_url="/docs/assets/favicon.png",
+            with_google_fonts=False,
+        )
+
+    @router.get("/docs/assets/{name}", include_in_schema=False)
+    async def docs_asset(name: str) -> Response:
+        import fastapi_offline
+
+        if name not in DOCS_ASSETS:
+            raise ProtocolError(404, f"no documentation asset {name!r}")
+        folder = Path(fastapi_offline.__file__).parent / "static"
+        return FileResponse(folder / name, media_type=DOCS_ASSETS[name])
 
     base_path = pages.base_path(endpoint.settings.base)
 

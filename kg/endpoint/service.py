@@ -21,7 +21,12 @@ Writes therefore address named graphs only:
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
+import threading
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
 
@@ -45,6 +50,7 @@ from kg.settings import Settings
 from kg.store import Store, meta_graph_iri
 
 _PREVIOUS = "urn:kg:endpoint:previous:"
+log = logging.getLogger("uvicorn.error")
 
 RDF_INPUT = {
     "text/turtle": ox.RdfFormat.TURTLE,
@@ -78,6 +84,9 @@ class Endpoint:
         self.prefixes = {**PREFIXES, "id": settings.base}
         self.meta = meta_graph_iri(settings.base)
         self.generation = 0
+        #: the secret of ``POST /_kg/build`` (see ``kg.handoff``); None: builds are not handed here
+        self.build_secret: str | None = None
+        self.build_lock = threading.Lock()
 
     # -- queries -----------------------------------------------------------------------------
 
@@ -179,6 +188,51 @@ class Endpoint:
                 raise ProtocolError(500, f"the store could not be written: {exc}") from None
             self.executor.publish()
             self.generation += 1
+
+    # -- builds handed over by kg build (kg.handoff) ------------------------------------------
+
+    async def build(self, files: list[Path], force: bool, link: bool) -> AsyncIterator[bytes]:
+        """Run ``kg build`` on ``files`` here, one JSON line per document, then a summary line.
+
+        The pipeline runs in a thread; each document is its own transaction, and readers get a
+        new snapshot after each one. One build at a time; queries go on meanwhile. A build whose
+        client goes away runs to its end (every document it loads is whole)."""
+        from kg.pipeline import DocResult
+        from kg.pipeline import build as run_build
+
+        loop = asyncio.get_running_loop()
+        lines: asyncio.Queue[bytes | None] = asyncio.Queue()
+
+        def emit(item: dict[str, Any]) -> None:
+            loop.call_soon_threadsafe(lines.put_nowait, json.dumps(item).encode() + b"\n")
+
+        def published() -> None:
+            with self.store.write_lock:
+                self.executor.publish()
+                self.generation += 1
+
+        def step(result: DocResult) -> None:
+            if result.outcome in ("added", "replaced", "source-added"):
+                published()
+            emit({"document": result.to_json()})
+
+        def work() -> None:
+            try:
+                with self.build_lock:  # held by the thread: a client that leaves does not free it
+                    run_build(files, self.store, force=force, on_result=step, files=files, link=link)
+                    published()
+                    stats = self.store.stats()
+                emit({"done": {"default_triples": stats.default_triples, "quads": stats.quads}})
+            except Exception as exc:  # reported to kg build; the server goes on
+                log.exception("a build handed over by kg build failed")
+                emit({"failed": f"{type(exc).__name__}: {exc}"})
+            finally:
+                loop.call_soon_threadsafe(lines.put_nowait, None)
+
+        task = loop.run_in_executor(None, work)
+        while (line := await lines.get()) is not None:
+            yield line
+        await task
 
     # -- graph store protocol ----------------------------------------------------------------
 

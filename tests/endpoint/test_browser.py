@@ -55,3 +55,12 @@ def test_entity_page_renders(live, page):
     assert page.inner_text("#label") == "Louise Arbour"
     assert "Louise Arbour, the High Commissioner" in page.inner_text("#evidence")
     assert "wikidata.org/entity/Q255629" in page.inner_text("#links")
+
+
+def test_api_docs_render_offline(live, page):
+    """/docs (Swagger UI) and /redoc come from local files (requests off 127.0.0.1 are refused)."""
+    page.goto(live.url + "/docs")
+    page.wait_for_selector(".opblock", timeout=10_000)
+    assert "/sparql" in page.inner_text("#swagger-ui")
+    page.goto(live.url + "/redoc")
+    page.wait_for_selector("text=SPARQL 1.1 Protocol: query", timeout=10_000)
