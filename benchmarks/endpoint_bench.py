@@ -407,9 +407,9 @@ def main() -> None:
                             flush=True,
                         )
         finally:
-            for p in procs.values():
-                p.terminate()
-                p.wait(30)
+            for proc in procs.values():
+                proc.terminate()
+                proc.wait(30)
         if not args.no_stream and "kg" in servers and size >= 1_000_000:
             stream_note = streaming_memory(store)
     print()
@@ -438,12 +438,16 @@ def main() -> None:
                     [r.p99_ms / o.p99_ms for r, o in pairs]
                 )
 
-            rps = [r.rps for r in mine]
-            p99 = [r.p99_ms for r in mine]
+            all_rps = [r.rps for r in mine]
+            all_p99 = [r.p99_ms for r in mine]
             vs_ox = ratios("oxigraph")
             vs_rl = ratios("rdflib")
-            cell_rps = f"{median(rps):.1f}" + (f" ({min(rps):.0f}-{max(rps):.0f})" if spread else "")
-            cell_p99 = f"{median(p99):.1f}" + (f" ({min(p99):.1f}-{max(p99):.1f})" if spread else "")
+            cell_rps = f"{median(all_rps):.1f}" + (
+                f" ({min(all_rps):.0f}-{max(all_rps):.0f})" if spread else ""
+            )
+            cell_p99 = f"{median(all_p99):.1f}" + (
+                f" ({min(all_p99):.1f}-{max(all_p99):.1f})" if spread else ""
+            )
             print(
                 f"| {size:,} | {kind} | {server} | {cell_rps} | {median([r.p50_ms for r in mine]):.1f} | {cell_p99} | "
                 f"{sum(r.errors for r in mine)} | "

@@ -18,6 +18,7 @@ import platform
 import random
 import time
 from collections.abc import Callable
+from importlib.metadata import version
 from pathlib import Path
 
 import spacy
@@ -127,7 +128,7 @@ def main() -> None:
     docs = [document_from_text(make_document(rng, args.size), source=f"bench-{i}") for i in range(args.docs)]
     mean = sum(len(d.text) for d in docs) / len(docs)
     print(f"machine: {platform.machine()} {platform.processor() or ''} python {platform.python_version()}")
-    print(f"spacy {spacy.__version__}; {len(docs)} generated documents, mean {mean:.0f} characters; one core")
+    print(f"spacy {version('spacy')}; {len(docs)} generated documents, mean {mean:.0f} characters; one core")
     model = settings.load().model
     print(f"model backstop (KG_MODEL): {model or 'off'}")
     blank = spacy.blank("en")
