@@ -108,7 +108,8 @@ def build_via_server(
             f"{busy.message}; no kg serve has recorded itself in {path_for(store)}: "
             "wait for the other kg build to finish, or stop the process that holds the store"
         )
-    body = {"files": [str(f.resolve()) for f in files], "force": force, "link": link}
+    # paths as given (they are recorded as the documents' sources), read from our directory
+    body = {"files": [str(f) for f in files], "cwd": str(Path.cwd()), "force": force, "link": link}
     report = BuildReport()
     stats: dict[str, int] = {}
     try:

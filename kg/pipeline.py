@@ -175,6 +175,7 @@ def build(
     on_result: Callable[[DocResult], None] | None = None,
     files: list[Path] | None = None,
     link: bool = True,
+    cwd: Path | None = None,
 ) -> BuildReport:
     """Ingest, extract, map, validate and load every file under ``paths``.
 
@@ -185,8 +186,8 @@ def build(
     files = discover(paths) if files is None else files  # a missing path stops here, store untouched
     ensure_ontology(store)
     for path in files:
-        try:
-            doc = read_document(path)
+        try:  # relative paths are read from ``cwd`` when given (the caller's, in kg serve)
+            doc = read_document(path if cwd is None else cwd / path, source=str(path))
         except InputError as exc:
             result = DocResult(source=exc.path, outcome="unreadable", error=exc.message)
         else:

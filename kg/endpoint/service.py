@@ -196,8 +196,9 @@ class Endpoint:
 
     # -- builds handed over by kg build (kg.handoff) ------------------------------------------
 
-    async def build(self, files: list[Path], force: bool, link: bool) -> AsyncIterator[bytes]:
+    async def build(self, files: list[Path], cwd: Path, force: bool, link: bool) -> AsyncIterator[bytes]:
         """Run ``kg build`` on ``files`` here, one JSON line per document, then a summary line.
+        Relative paths are read from ``cwd`` (the caller's) and recorded as given, as kg build does.
 
         The pipeline runs in a thread; each document is its own transaction, and readers get a
         new snapshot after each one. One build at a time; queries go on meanwhile. A build whose
@@ -230,7 +231,9 @@ class Endpoint:
                     sys.setswitchinterval(BUILD_SWITCH_INTERVAL)
                     try:
                         warm()  # (cheap after the first build) no GC pauses over the pipeline
-                        run_build(files, self.store, force=force, on_result=step, files=files, link=link)
+                        run_build(
+                            files, self.store, force=force, on_result=step, files=files, link=link, cwd=cwd
+                        )
                     finally:
                         sys.setswitchinterval(switch)
                     published()

@@ -20,6 +20,7 @@ from kg import handoff
 from tests.conftest import EXAMPLES, ROOT, kg
 from tests.endpoint.conftest import free_port
 
+SOURCES = "SELECT DISTINCT ?s WHERE { ?doc <http://purl.org/dc/terms/source> ?s }"
 PEOPLE = "SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE { ?p a <https://kg.example/ontology#Person> }"
 
 
@@ -97,6 +98,14 @@ def test_build_beside_a_server_is_handed_to_it(serving: tuple[Path, str, subproc
 
     again = kg("build", EXAMPLES, "--store", store)
     assert again.code == 0 and "documents: 2 (2 unchanged)" in again.out
+    # a relative path is read from kg build's directory and recorded as given, as kg build does
+    relative = kg("build", "examples", "--store", store, "--force", cwd=ROOT)
+    assert relative.code == 0, relative.err
+    sources = httpx.get(url + "/sparql", params={"query": SOURCES}, timeout=30).json()["results"]["bindings"]
+    assert sorted(b["s"]["value"] for b in sources if not b["s"]["value"].startswith("/")) == [
+        "examples/forum-statement.txt",
+        "examples/pacific-dialogue.txt",
+    ]
 
 
 def test_a_bad_document_is_reported_through_the_server(
@@ -112,7 +121,7 @@ def test_a_bad_document_is_reported_through_the_server(
 
 def test_the_handoff_needs_the_secret(serving: tuple[Path, str, subprocess.Popen[bytes]]) -> None:
     _, url, _ = serving
-    body = {"files": [str(EXAMPLES)], "force": False, "link": True}
+    body = {"files": [str(EXAMPLES)], "cwd": "/", "force": False, "link": True}
     for headers in ({}, {"Authorization": "Bearer guessed"}):
         r = httpx.post(url + handoff.BUILD_PATH, json=body, headers=headers, timeout=30)
         assert r.status_code == 403 and "secret" in r.json()["error"]["message"]
