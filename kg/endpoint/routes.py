@@ -28,6 +28,8 @@ from kg.handoff import BUILD_PATH
 
 STATIC = files("kg.endpoint") / "static"
 #: What /docs (Swagger UI) and /redoc load, served from the fastapi-offline package (no CDN).
+DOCS_PATH = "/docs/assets/"
+DOCS_TITLE = "kg SPARQL endpoint: API"
 DOCS_ASSETS = {
     "swagger-ui-bundle.js": "text/javascript",
     "swagger-ui.css": "text/css",
@@ -197,10 +199,10 @@ def build_router(endpoint: Endpoint) -> APIRouter:
         """The OpenAPI documentation (Swagger UI), working offline."""
         return get_swagger_ui_html(
             openapi_url="/openapi.json",
-            title="kg SPARQL endpoint: API",
-            swagger_js_url="/docs/assets/swagger-ui-bundle.js",
-            swagger_css_url="/docs/assets/swagger-ui.css",
-            swagger_favicon_url="/docs/assets/favicon.png",
+            title=DOCS_TITLE,
+            swagger_js_url=DOCS_PATH + "swagger-ui-bundle.js",
+            swagger_css_url=DOCS_PATH + "swagger-ui.css",
+            swagger_favicon_url=DOCS_PATH + "favicon.png",
         )
 
     @router.get("/redoc", include_in_schema=False)
@@ -208,13 +210,13 @@ def build_router(endpoint: Endpoint) -> APIRouter:
         """The same documentation in ReDoc, working offline."""
         return get_redoc_html(
             openapi_url="/openapi.json",
-            title="kg SPARQL endpoint: API",
-            redoc_js_url="/docs/assets/redoc.standalone.js",
-            redoc_favicon_url="/docs/assets/favicon.png",
+            title=DOCS_TITLE,
+            redoc_js_url=DOCS_PATH + "redoc.standalone.js",
+            redoc_favicon_url=DOCS_PATH + "favicon.png",
             with_google_fonts=False,
         )
 
-    @router.get("/docs/assets/{name}", include_in_schema=False)
+    @router.get(DOCS_PATH + "{name}", include_in_schema=False)
     async def docs_asset(name: str) -> Response:
         import fastapi_offline
 
