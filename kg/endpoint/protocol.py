@@ -209,6 +209,13 @@ def check_remote(op: Operation, policy: Policy) -> None:
                 )
 
 
+def bearer_matches(authorization: str | None, secret: str) -> bool:
+    """Whether an Authorization header is ``Bearer <secret>``."""
+    scheme, _, given = (authorization or "").partition(" ")
+    # compare_digest: the time taken does not tell a caller how much of the secret was right
+    return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), secret.encode())
+
+
 def check_write(req: Request, policy: Policy) -> None:
     """Writes need allow_update on and the bearer token."""
     if not policy.allow_update:
@@ -219,10 +226,7 @@ def check_write(req: Request, policy: Policy) -> None:
         )
     if not policy.token:
         raise ProtocolError(403, "writes need a token to be configured (token / KG_TOKEN)")
-    auth = req.authorization or ""
-    scheme, _, given = auth.partition(" ")
-    # compare_digest: the time taken does not tell a caller how much of the token was right
-    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), policy.token.encode()):
+    if not bearer_matches(req.authorization, policy.token):
         raise ProtocolError(
             401,
             "this write needs 'Authorization: Bearer <token>' with the endpoint's token",

@@ -6,7 +6,6 @@ Every error leaves through ``error_response``: one JSON shape,
 
 from __future__ import annotations
 
-import hmac
 import json
 from collections.abc import Callable
 from http import HTTPStatus
@@ -22,7 +21,7 @@ from fastapi.responses import FileResponse, JSONResponse, Response, StreamingRes
 from kg.endpoint import describe, metrics, pages
 from kg.endpoint.negotiation import HTML, RDF_FORMATS, pick
 from kg.endpoint.pool import Answer
-from kg.endpoint.protocol import ProtocolError, Request, check_size, multipart_parts
+from kg.endpoint.protocol import ProtocolError, Request, bearer_matches, check_size, multipart_parts
 from kg.endpoint.service import Endpoint
 from kg.handoff import BUILD_PATH
 
@@ -159,10 +158,9 @@ def build_router(endpoint: Endpoint) -> APIRouter:
     async def build(http: HTTPRequest) -> Response:
         """``kg build`` beside this server (see ``kg.handoff``): the secret of the handoff file."""
         secret = endpoint.build_secret
-        given = http.headers.get("authorization", "")
         if secret is None:
             raise ProtocolError(404, "this server takes no builds (it does not own an on-disk store)")
-        if not hmac.compare_digest(given.encode(), f"Bearer {secret}".encode()):
+        if not bearer_matches(http.headers.get("authorization"), secret):
             raise ProtocolError(403, "builds need the secret of the server's handoff file beside the store")
         try:
             body = json.loads(await http.body())

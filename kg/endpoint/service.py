@@ -191,6 +191,11 @@ class Endpoint:
                 raise ProtocolError(400, f"SPARQL Update syntax error: {exc}") from None
             except OSError as exc:
                 raise ProtocolError(500, f"the store could not be written: {exc}") from None
+            self._publish()
+
+    def _publish(self) -> None:
+        """Give new queries a snapshot with the latest writes."""
+        with self.store.write_lock:
             self.executor.publish()
             self.generation += 1
 
@@ -212,14 +217,9 @@ class Endpoint:
         def emit(item: dict[str, Any]) -> None:
             loop.call_soon_threadsafe(lines.put_nowait, json.dumps(item).encode() + b"\n")
 
-        def published() -> None:
-            with self.store.write_lock:
-                self.executor.publish()
-                self.generation += 1
-
         def step(result: DocResult) -> None:
             if result.outcome in ("added", "replaced", "source-added"):
-                published()
+                self._publish()
             emit({"document": result.to_json()})
 
         def work() -> None:
@@ -236,7 +236,7 @@ class Endpoint:
                         )
                     finally:
                         sys.setswitchinterval(switch)
-                    published()
+                    self._publish()
                     stats = self.store.stats()
                 emit({"done": {"default_triples": stats.default_triples, "quads": stats.quads}})
             except Exception as exc:  # reported to kg build; the server goes on
