@@ -122,8 +122,10 @@ def resolve(
         triple = (s, rel.predicate, o)
         if triple in seen:
             seen[triple].evidence.extend(e for e in rel.evidence if e not in seen[triple].evidence)
+            for k, v in rel.attrs.items():
+                seen[triple].attrs.setdefault(k, v)
             continue
-        new = Relation(s, rel.predicate, o, list(rel.evidence))
+        new = Relation(s, rel.predicate, o, list(rel.evidence), dict(rel.attrs))
         seen[triple] = new
         relations.append(new)
     return Resolution(

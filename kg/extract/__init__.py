@@ -3,10 +3,10 @@
     from kg.extract import extract
     extraction = extract(document)
 
-Deterministic and offline: a blank English spaCy pipeline built once per process
-(``kg.extract.pipeline``), with gazetteers and patterns read from the rule files in ``rules/``
-(``kg.extract.resources``). The reading itself is in ``kg.extract.reader`` (entities) and
-``kg.extract.relations`` (relations, quotations).
+Deterministic and offline: a blank English spaCy tokenizer, gazetteer and sentence splitter built
+once per process (``kg.extract.nlp``), then a fixed sequence of small components
+(``kg.extract.pipeline``), each with its rule data in ``rules/`` (``kg.extract.resources``), passing
+one ``kg.extract.annotation.Annotation`` of the document from one to the next.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Final, Literal
 
+from kg.extract.annotation import Annotation
 from kg.extract.backstop import Proposer, default_proposer
-from kg.extract.mentions import Cluster
-from kg.extract.reader import Reader
-from kg.extract.relations import Relations
+from kg.extract.finish import to_extraction
+from kg.extract.pipeline import annotate, get_nlp
 from kg.model import Document, Entity, Extraction, Kind, Mention, Quotation, Relation
 from kg.model import Span as CharSpan
 
@@ -87,6 +87,8 @@ def extract(doc: Document, proposer: Proposer | Literal["setting"] | None = FROM
                 rel = seen_relations[key] = Relation(*key, evidence=[])
                 result.relations.append(rel)
             rel.evidence += [shift(s) for s in r.evidence]
+            for k, v in r.attrs.items():
+                rel.attrs.setdefault(k, v)
         for q in part.quotations:
             result.quotations.append(
                 Quotation(shift(q.span), q.text, local[q.speaker], local[q.event] if q.event else None)
@@ -123,80 +125,15 @@ def _extract(doc: Document, proposer: Proposer | None) -> Extraction:
     if not doc.text.strip():
         result.warnings.append("nothing could be extracted: the text is empty")
         return result
-    reader = Reader(doc)
-    result.sentences = [_trimmed(reader.text, s.start_char, s.end_char) for s in reader.sents]
-    if not result.sentences:
+    get_nlp()
+    ann = Annotation(doc)
+    if not ann.sents:
         result.warnings.append("nothing could be extracted: the text has no sentences")
         return result
-    reader.read_gazetteer()
-    reader.read_generic_orgs()
     if proposer is not None:
-        reader.read_candidates(proposer(doc.text))
-    reader.read_dateline()
-    reader.read_people()
-    reader.read_posts()
-    reader.read_events()
-    reader.read_documents()
-    reader.prune_places()
-    relations = Relations(reader)
-    relations.run()
-    _finish(reader, relations, result)
+        ann.candidates = list(proposer(doc.text))
+    annotate(ann)
+    to_extraction(ann, result)
     if not result.entities:
         result.warnings.append(NOTHING_RECOGNISED)
     return result
-
-
-def _trimmed(text: str, start: int, end: int) -> CharSpan:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return CharSpan(start, end)
-
-
-def _finish(reader: Reader, relations: Relations, result: Extraction) -> None:
-    text = reader.text
-    sentence_spans = result.sentences
-    keep: list[Cluster] = [c for c in reader.clusters if c.mentions]
-    for c in keep:
-        if c.kind == Kind.EVENT:
-            if c.start is not None:
-                c.attrs["start"] = c.start
-            if c.end is not None:
-                c.attrs["end"] = c.end
-            if c.start is not None:
-                c.key = f"{c.key} {c.start.iso()}"
-        if c.kind == Kind.DOCUMENT and "symbol" in c.attrs:
-            c.key = str(c.attrs["symbol"])
-        c.attrs.pop("acronyms", None)
-        c.attrs.pop("iso3_hint", None)
-        c.attrs.pop("plural", None)
-        c.attrs.pop("type", None)
-        mentions = []
-        seen: set[tuple[int, int]] = set()
-        for m in sorted(c.mentions, key=lambda m: m.char_start):
-            if (m.char_start, m.char_end) in seen:
-                continue
-            seen.add((m.char_start, m.char_end))
-            mentions.append(
-                Mention(
-                    span=CharSpan(m.char_start, m.char_end),
-                    text=text[m.char_start : m.char_end],
-                    sentence=sentence_spans[m.sent],
-                )
-            )
-        alt = {a for a in c.alt_labels if a != c.label}
-        result.entities.append(Entity(c.local_id, c.kind, c.label, c.key, mentions, alt, dict(c.attrs)))
-    ids = {e.local_id for e in result.entities}
-    for fact in reader.facts.values():
-        if fact.subject.local_id in ids and fact.object.local_id in ids:
-            evidence = [sentence_spans[i] for i in sorted(fact.sentences)]
-            result.relations.append(
-                Relation(fact.subject.local_id, fact.predicate, fact.object.local_id, evidence)
-            )
-    for a, b, speaker, event in relations.quotes:
-        result.quotations.append(
-            Quotation(
-                CharSpan(a, b), text[a:b], speaker.local_id, event.local_id if event is not None else None
-            )
-        )
