@@ -26,7 +26,7 @@ from typing import Any
 from kg.extract import resources
 from kg.extract.annotation import Annotation, Ent
 from kg.extract.context import is_body, person_at, subject_org
-from kg.extract.nlp import STATE, STATE_ADJ
+from kg.extract.nlp import STATE, STATE_ADJ, norm_key
 from kg.model import Kind
 
 
@@ -48,6 +48,7 @@ def run(ann: Annotation) -> None:
         _chairs(ann, sent, r)
         _mentions(ann, sent, r)
         _participants(ann, sent, r)
+    _appointees(ann, r)
     _own_meetings(ann, r)
     _chairs_by_post(ann)
 
@@ -111,10 +112,42 @@ def _elects(ann: Annotation, sent: int, r: dict[str, Any]) -> None:
             chosen = people
         else:
             chosen = _objects(ann, t + 1, b, (Kind.PERSON, Kind.STATE), r)
+            if any(e.kind == Kind.PERSON for e in chosen):
+                chosen = [e for e in chosen if e.kind == Kind.PERSON]  # "X of Bangladesh": X is elected
+                _seat(ann, sent, t, b, chosen)
+            elif not chosen:
+                # "elected five judges to the Court": the holders of the post named as the object
+                found = next((e for m, e in ann.in_range(t + 1, min(b, t + 6), Kind.POST)), None)
+                if found is not None:
+                    chosen = [f.subject for f in ann.facts_of("holds", obj=found)]
         for e in chosen:
             if e.kind == Kind.STATE and ann.sent_of[t] in ann.headlines and len(chosen) == 1:
                 continue
             ann.fact(body, "elects", e, sent)
+
+
+def _seat(ann: Annotation, sent: int, verb: int, b: int, people: list[Ent]) -> None:
+    """ "elected X (Japan) to the International Court of Justice": X holds a seat on that body
+    (judge of a court or tribunal, member of any other body) unless a post is named."""
+    if any(True for _ in ann.in_range(verb, b, Kind.POST)):
+        return
+    k = verb + 1
+    while k < b and ann.lowers[k] != "to":
+        k += 1
+    if k + 1 >= b:
+        return
+    j = k + 1 + (ann.lowers[k + 1] == "the")
+    found = ann.starting_at(j, Kind.ORGANIZATION)
+    if found is None or not is_body(found[1]) or found[1].attrs.get("type") == "group":
+        return
+    org = found[1]
+    head = "judge" if any(w in org.label for w in ("Court", "Tribunal")) else "member"
+    label = f"{head} of the {org.label}"
+    post = ann.entity(Kind.POST, norm_key(label), label, trigger=head)
+    post.attrs.setdefault("of", org)
+    ann.mention(post, found[0].start, found[0].end, "seat")
+    for p in people:
+        ann.fact(p, "holds", post, sent, status="elected")
 
 
 def _appoints(ann: Annotation, sent: int, r: dict[str, Any]) -> None:
@@ -140,6 +173,42 @@ def _appoints(ann: Annotation, sent: int, r: dict[str, Any]) -> None:
             chosen = [e for e in _objects(ann, t + 1, b, (Kind.PERSON,), r)]
         for p in chosen:
             ann.fact(agent, "appoints", p, sent)
+
+
+def _appointees(ann: Annotation, r: dict[str, Any]) -> None:
+    """In a release that announces appointments ("X announced the appointment of ...", "X has
+    appointed ..."), whoever "will become" / "is being appointed" / "will replace" is X's appointee."""
+    appointer = next((f.subject for f in ann.facts_of("appoints")), None)
+    if appointer is None:
+        for sent in range(len(ann.sents)):
+            a, b = ann.sents[sent]
+            at = next((t for t in range(a, b) if ann.lowers[t] in ("appointment", "appointments", "nomination")), None)
+            if at is not None and any(ann.lowers[t] in ("announced", "announces", "announce") for t in range(a, at)):
+                appointer = _agent(ann, sent, at, (Kind.PERSON, Kind.ORGANIZATION))
+                if appointer is None:
+                    found = _post_before(ann, a, at)
+                    appointer = _holder(ann, found) if found else None
+                break
+    if appointer is None:
+        return
+    for sent in range(len(ann.sents)):
+        if sent in ann.furniture or sent in ann.headlines:
+            continue
+        a, b = ann.sents[sent]
+        text = " " + " ".join(ann.lowers[a:b]) + " "
+        for phrase in r["appointee_verbs"]:
+            at = text.find(" " + phrase + " ")
+            if at < 0:
+                continue
+            verb = a + len(text[:at].split())
+            people = [(m, p) for m, p in ann.in_range(a, verb, Kind.PERSON)]
+            if people:
+                ann.fact(appointer, "appoints", people[-1][1], sent)
+            for m, p in ann.in_range(verb, b, Kind.PERSON):
+                k = m.start - 1
+                if k > a and ann.lowers[k] == "and" and ann.lowers[max(a, k - 1)] not in r["succeed_words"]:
+                    pass
+            break
 
 
 def _post_before(ann: Annotation, a: int, t: int) -> Ent | None:

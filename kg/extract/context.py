@@ -53,15 +53,28 @@ def body_at(ann: Annotation, token: int) -> Ent | None:
 
 
 def subject_org(ann: Annotation, sent: int, before: int | None = None) -> Ent | None:
-    """The body a sentence is about: the first organisation (or "the Council", or "It" referring
-    to the body of the sentence before) before ``before``."""
+    """The body a sentence is about: the body named right before ``before`` (within a few words:
+    "the Council this afternoon adopted"), else the first body of the sentence (after its dateline),
+    else, for a sentence opening with "It", the body of the sentence before. Bodies named inside a
+    post ("Secretary-General of the United Nations") or in quotation marks do not count."""
     a, b = ann.sents[sent]
+    a = max(a, ann.token_at(ann.dateline_end) + 1) if ann.dateline_end and ann.idx[a] < ann.dateline_end else a
     end = b if before is None else min(before, b)
+    first = next((i for i in range(a, b) if not ann.space[i]), a)
+    if ann.lowers[first] in ("it", "its") and sent > 0:
+        prior = subject_org(ann, sent - 1)
+        if prior is not None:
+            return prior
+    if before is not None:
+        for t in range(end - 1, max(a, end - 6) - 1, -1):
+            if ann.quoted[t] or ann.lowers[t] in (",", ";", "and", "which", "that", "who"):
+                break
+            found = _body_ending(ann, t)
+            if found is not None:
+                return found
     for t in range(a, end):
-        if ann.quoted[t]:
+        if ann.quoted[t] or ann.covered(t, t + 1, Kind.POST):
             continue
-        if ann.lowers[t] in ("it", "its") and t == next(i for i in range(a, b) if not ann.space[i]):
-            return subject_org(ann, sent - 1) if sent > 0 else None
         found = ann.starting_at(t, Kind.ORGANIZATION)
         if found is not None and is_body(found[1]):
             return found[1]
@@ -71,6 +84,15 @@ def subject_org(ann: Annotation, sent: int, before: int | None = None) -> Ent | 
                 return body
         if ann.starting_at(t, Kind.PERSON) is not None:
             return None
+    return None
+
+
+def _body_ending(ann: Annotation, t: int) -> Ent | None:
+    found = ann.ending_at(t, Kind.ORGANIZATION)
+    if found is not None and is_body(found[1]) and not ann.covered(t, t + 1, Kind.POST):
+        return found[1]
+    if ann.texts[t] in BODY_WORDS and t > 0 and ann.lowers[t - 1] == "the":
+        return resolve_body(ann, ann.texts[t], t)
     return None
 
 

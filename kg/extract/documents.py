@@ -24,6 +24,7 @@ from typing import Any
 
 from kg.extract import resources
 from kg.extract.annotation import Annotation, Ent
+from kg.extract.context import resolve_body
 from kg.extract.gazetteer import org_tail
 from kg.extract.nlp import ORG, PLACE, STATE, STATE_ADJ, norm_key
 from kg.model import Kind
@@ -61,6 +62,30 @@ def run(ann: Annotation) -> None:
     _symbols(ann, r)
     _named(ann, r)
     _statements(ann, r)
+    _references(ann, r)
+
+
+def _references(ann: Annotation, r: dict[str, Any]) -> None:
+    """ "the framework agreement", "the Declaration", "the resolution": the document of that kind
+    named last before (a bare trigger after a determiner)."""
+    words = {w for w in r["reference_words"]}
+    for i, low in enumerate(ann.lowers):
+        if low not in words or ann.covered(i, i + 1, Kind.DOCUMENT) or i == 0:
+            continue
+        k = i - 1
+        if ann.lowers[k] in words:  # "the framework agreement"
+            k -= 1
+        if ann.lowers[k] not in ("the", "this", "that", "its"):
+            continue
+        kinds = {low, ann.lowers[i - 1]}
+        best: tuple[int, Ent] | None = None
+        for d in ann.of_kind(Kind.DOCUMENT):
+            if d.trigger in kinds or any(w in d.key.split() for w in kinds):
+                for m in d.mentions:
+                    if m.end <= i and (best is None or m.start > best[0]):
+                        best = (m.start, d)
+        if best is not None:
+            ann.mention(best[1], k + 1, i + 1, "document-ref")
 
 
 # -- symbols ----------------------------------------------------------------------------------
@@ -72,9 +97,6 @@ def _symbols(ann: Annotation, r: dict[str, Any]) -> None:
         for m in pattern.finditer(text):
             raw = m.group(0).rstrip(".-,;:")
             start, end = m.start(), m.start() + len(raw)
-            a, b = ann.token_at(start), ann.token_at(end - 1) + 1
-            if ann.covered(a, b, Kind.DOCUMENT):
-                continue
             symbol = symbol_shape(raw)
             if re.match(r"(?i)^resolutions?\s", raw):
                 label = "resolution " + raw.split(None, 1)[1]
@@ -82,6 +104,13 @@ def _symbols(ann: Annotation, r: dict[str, Any]) -> None:
             else:
                 label = raw
                 key = norm_key(raw)
+            pre = re.search(r"\bpress release\s+$", text[max(0, start - 16) : start], re.I)
+            if pre:  # "Press Release GA/12029" names the release
+                start = max(0, start - 16) + pre.start()
+                label = text[start:end]
+            a, b = ann.token_at(start), ann.token_at(end - 1) + 1
+            if ann.covered(a, b, Kind.DOCUMENT):
+                continue
             # "Resolution 2231" and "resolution 2231 (2015)" in one text are one resolution
             base = re.sub(r" \(\d{4}\)$", "", key)
             doc = ann.find(Kind.DOCUMENT, key) or _with_year(ann, base)
@@ -145,10 +174,13 @@ def _named(ann: Annotation, r: dict[str, Any]) -> None:
 
 def _left(ann: Annotation, i: int, r: dict[str, Any]) -> int:
     texts, lowers = ann.texts, ann.lowers
+    headline = ann.sent_of[i] in ann.headlines
     left = i
     while left > 0:
         p = left - 1
         t = texts[p]
+        if headline and not ann.gaz[p]:
+            break  # a headline's title case says nothing about where a name starts
         if t in ("'s", "’s") and p >= 1 and texts[p - 1][:1].isupper():
             left = p
             continue
@@ -156,6 +188,8 @@ def _left(ann: Annotation, i: int, r: dict[str, Any]) -> int:
             break
         if p in ann.sent_starts and t in ("The", "This", "A", "An", "In", "On", "By", "Under"):
             break
+        if p in ann.sent_starts and not ann.gaz[p] and not texts[p + 1][:1].isupper():
+            break  # "Adopts resolution ...": a capitalised verb opening a sentence
         if (
             (t[:1].isupper() and (t.isalpha() or "-" in t) and not ann.covered(p, p + 1, Kind.PERSON))
             or ann.gaz[p] in (ORG, PLACE, STATE, STATE_ADJ)
@@ -205,6 +239,11 @@ def _lower_tail(ann: Annotation, end: int, r: dict[str, Any]) -> int:
 
 def _add(ann: Annotation, left: int, right: int, trig: str, r: dict[str, Any]) -> None:
     label = re.sub(r"^(the|a|an)\s+", "", ann.label(left, right), flags=re.I)
+    m = re.match(r"^(Court|Council|Assembly|Conference|Committee|Commission)['’]s (\w+)$", label)
+    if m:  # "the Court's statute" -> "Statute of the International Court of Justice"
+        body = resolve_body(ann, m.group(1), left)
+        if body is not None:
+            label = f"{m.group(2).capitalize()} of the {body.label}"
     key = norm_key(label)
     words = key.split()
     target = ann.find(Kind.DOCUMENT, key)
@@ -285,10 +324,18 @@ def _statements(ann: Annotation, r: dict[str, Any]) -> None:
             k = i - 3
             if lowers[k] in r["statement_verbs"] and k >= 1:
                 author = ann.ent_at(k - 1, Kind.PERSON, Kind.ORGANIZATION)
+        if author is None and i >= 2 and lowers[i - 2] == "in" and lowers[i - 1] == "a" and i + 2 < n:
+            if ann.texts[i + 1] == ",":  # "In a statement, Robinson appreciated ..."
+                author = ann.ent_at(i + 2, Kind.PERSON, Kind.ORGANIZATION)
         if author is None:
             continue
         if author.kind == Kind.ORGANIZATION:
             label = f"{_short(author)} statement"
+        elif k + 1 < n and lowers[k] == "by" and ann.texts[i][:1].islower():
+            end = next((m.end for m in author.mentions if m.start == k + 1), k + 2)
+            while end < n and ann.texts[end] in ("'s", "’s"):
+                end = ann.starting_at(end + 1, Kind.POST)[0].end if ann.starting_at(end + 1, Kind.POST) else end + 1
+            label = ann.label(i, end)  # "statement issued by Ban's spokesperson"
         else:
             label = f"statement by {author.label}"
         doc = ann.entity(Kind.DOCUMENT, norm_key(label), label, trigger="statement")

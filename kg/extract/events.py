@@ -29,6 +29,7 @@ from kg.extract import resources
 from kg.extract.annotation import Annotation, Ent, Mention, dates_order
 from kg.extract.context import BODY_WORDS, focus_body, is_body, resolve_body, subject_org
 from kg.extract.dates import DateMention, find_dates, resolve_day_month
+from kg.extract.gazetteer import org_tail
 from kg.extract.nlp import CALENDAR_WORDS, ORG, PLACE, STATE, norm_key
 from kg.extract.posts import is_ordinal
 from kg.model import Kind, PartialDate
@@ -55,7 +56,7 @@ def _rules() -> dict[str, Any]:
     for words in triggers:
         by_first.setdefault(words[0], []).append(words)
     out["by_first"] = by_first
-    for key in ("modifiers", "capitalised_only", "start_words", "end_words", "nominal", "not_after"):
+    for key in ("modifiers", "capitalised_only", "start_words", "end_words", "nominal", "not_after", "topic_triggers"):
         out[key] = frozenset(r[key])
     out["actions"] = {k.lower(): v for k, v in r["implied_meeting_actions"].items()}
     out["when"] = frozenset(r["implied_meeting_when"])
@@ -65,6 +66,7 @@ def _rules() -> dict[str, Any]:
 def run(ann: Annotation) -> None:
     r = _rules()
     _reference(ann)
+    _header_meeting(ann)
     found = _spans(ann, r)
     for left, right, t, trig in found:
         _add(ann, left, right, t, trig, found, r)
@@ -95,6 +97,42 @@ def _reference(ann: Annotation) -> None:
             ann.reference = resolve_day_month(int(day), MONTHS[month.lower().rstrip(".")], issued)
 
 
+# -- the meeting a UN release's header names ------------------------------------------------
+
+_HEADER_SESSION = re.compile(r"^\s*(?P<session>[\w-]+ (?:Special |Emergency )?Session),?\s*$", re.M)
+_HEADER_MEETING = re.compile(r"^\s*(?P<meeting>\d+(?:st|nd|rd|th) Meeting)(?: \((?:AM|PM|Night)\))?\s*$", re.M)
+
+
+def _header_meeting(ann: Annotation) -> None:
+    """ "Seventy-first Session, / 83rd Meeting (AM)" at the head of a release: the meeting it reports,
+    "83rd meeting of the seventy-first session of the <body>" (the body its first sentence is about)."""
+    head = ann.text[:400]
+    m = _HEADER_MEETING.search(head)
+    if m is None:
+        return
+    session = _HEADER_SESSION.search(head[: m.start()])
+    body = None
+    for sent in range(min(len(ann.sents), 12)):
+        if sent not in ann.furniture and sent not in ann.headlines:
+            body = subject_org(ann, sent)
+            if body is not None:
+                break
+    label = m.group("meeting")[0].lower() + m.group("meeting")[1:]
+    if session is not None:
+        label += f" of the {session.group('session')[0].lower()}{session.group('session')[1:].lower()}"
+    if body is not None:
+        label += f" of the {body.label}"
+    a = ann.token_at(m.start("meeting"))
+    b = ann.token_at(m.end("meeting") - 1) + 1
+    ev = ann.entity(Kind.EVENT, norm_key(label), label, trigger="meeting")
+    ann.mention(ev, a, b, "header-meeting")
+    if session is not None:
+        ann.mention(ev, ann.token_at(session.start("session")), ann.token_at(session.end("session") - 1) + 1, "header-meeting")
+    ev.attrs["header"] = True
+    if body is not None:
+        ev.attrs["body"] = body
+
+
 # -- named and nominal events ----------------------------------------------------------------
 
 
@@ -109,13 +147,15 @@ def _spans(ann: Annotation, r: dict[str, Any]) -> list[tuple[int, int, int, str]
             continue
         k = len(words)
         trig = " ".join(words)
-        if ann.gaz[i] in (ORG, PLACE) or ann.covered(i, i + k, Kind.POST, Kind.DOCUMENT, Kind.ORGANIZATION):
+        if ann.gaz[i] in (ORG, PLACE) or ann.covered(i, i + k, Kind.DOCUMENT, Kind.ORGANIZATION, Kind.EVENT):
             i += k
             continue
         if i + k < n and lowers[i + k] in r["not_after"]:
             i += k
             continue
         left = _left(ann, i, r)
+        if left == i and trig in r["topic_triggers"]:
+            left = _topic_left(ann, i)
         if trig in r["nominal"]:
             right = _nominal_tail(ann, i + k)
             if right == i + k and left == i:
@@ -141,7 +181,7 @@ def _left(ann: Annotation, i: int, r: dict[str, Any]) -> int:
             break
         if headline and not (lowers[p] in r["modifiers"] or is_ordinal(t)):
             break
-        if re.match(r"^[\w]+-(day|week|month|year)$", lowers[p]) or ann.covered(p, p + 1, Kind.POST, Kind.PERSON):
+        if re.match(r"^[\w]+-(day|week|month|year)$", lowers[p]) or ann.covered(p, p + 1, Kind.PERSON):
             break
         if p in ann.sent_starts and lowers[p] in ("following", "during", "at", "in", "on", "speaking", "opening", "after"):
             break
@@ -158,11 +198,34 @@ def _left(ann: Annotation, i: int, r: dict[str, Any]) -> int:
     return left
 
 
+def _topic_left(ann: Annotation, i: int) -> int:
+    """ "the| humanitarian affairs |segment", "the| operational activities for development |segment":
+    lower-case topic words between a determiner and the trigger."""
+    k = i
+    while k > 0 and i - k < 6:
+        t = ann.texts[k - 1]
+        low = ann.lowers[k - 1]
+        if low in _DETERMINERS:
+            return k if k < i and ann.lowers[k] != "for" else i
+        if not (t.isalpha() or "-" in t) or (t[:1].isupper() and k - 1 in ann.sent_starts):
+            return i
+        k -= 1
+    return i
+
+
 def _tail(ann: Annotation, end: int, trig: str) -> int:
-    """ "... of the General Assembly", "... on Water Security", "... of the Committee"."""
+    """ "... of the General Assembly", "... on Water Security", "... of the Committee", "... to adopt
+    a Global Compact for ..."."""
     texts, lowers, n = ann.texts, ann.lowers, ann.n
     right = end
-    while right + 1 < n and lowers[right] in ("of", "on", "for", "to", "and", "against") and not texts[right][:1].isupper():
+    while right + 1 < n:
+        if right + 2 < n and lowers[right] == "to" and lowers[right + 1] == "adopt":
+            j = right + 2 + (lowers[right + 2] in ("a", "the", "an"))
+            if j < n and texts[j][:1].isupper():
+                found = ann.starting_at(j, Kind.DOCUMENT)
+                return found[0].end if found is not None else org_tail(ann, j + 1)
+        if not (lowers[right] in ("of", "on", "for", "to", "and", "against") and not texts[right][:1].isupper()):
+            break
         conn = lowers[right]
         j = right + 1
         if lowers[j] in ("the", "a", "its"):
@@ -280,10 +343,11 @@ def _add(
     if " of " not in label and trig in ("session", "meeting", "segment", "sessions", "meetings") and (
         prev >= 0 and lowers[prev] in ("its", "their", "the")
     ):
+        numbered = any(is_ordinal(texts[w]) or re.match(r"^(19|20)\d\d$", texts[w]) for w in named)
         body = subject_org(ann, sent, before=left) if lowers[prev] != "the" else None
-        if body is None and lowers[prev] in ("its", "their"):
+        if body is None and (lowers[prev] in ("its", "their") or numbered):
             body = focus_body(ann, left)
-        if body is not None and any(is_ordinal(texts[w]) or lowers[w] in r["modifiers"] for w in named):
+        if body is not None and (numbered or any(lowers[w] in r["modifiers"] for w in named)):
             label = f"{label} of the {body.label}"
     # "Council session": "session of the Council"
     m = re.match(r"^(Council|Assembly|Commission|Committee) (.+)$", label)
@@ -298,6 +362,10 @@ def _add(
             if ev.trigger == trig and _shares_name(ev.key, key):
                 target = ev
                 break
+            # "an intergovernmental conference on ..." describes the named "Intergovernmental Conference ..."
+            if not caps and ev.trigger == trig and ev.label[:1].isupper() and ev.key.split()[0] == key.split()[0]:
+                ann.mention(ev, left, right, "event-ref")
+                return
     if target is None:
         target = ann.entity(Kind.EVENT, key, label, trigger=trig)
     elif len(label) > len(target.label) and not headline:
@@ -367,18 +435,27 @@ def _implied_meetings(ann: Annotation, r: dict[str, Any]) -> None:
                 break
             if sent in ann.headlines and not any(ann.lowers[x] in r["when"] for x in range(a, b)):
                 break
-            between = range(a, t)
-            named = [e for m, e in ann.in_sent(sent, Kind.EVENT) if e.trigger != "election"]
-            when = any(ann.lowers[x] in r["when"] for x in range(a, b)) or bool(sentence_dates(ann, sent))
-            if named and not when:
+            named = [e for m, e in ann.in_sent(sent, Kind.EVENT)]
+            sitting = any(ann.lowers[x] in ("morning", "afternoon", "evening", "night") for x in range(a, b))
+            if named and not sitting:
+                break
+            if any(
+                ev.trigger in r["nominal"] and (body.label in ev.label or ann.covered(m.start, m.end, Kind.ORGANIZATION))
+                for ev in ann.of_kind(Kind.EVENT)
+                for m in ev.mentions[:1]
+                if any(o is body for _, o in ann.in_range(m.start, m.end, Kind.ORGANIZATION))
+            ):
+                break  # the release names the act itself ("Adoption of ... by the Security Council")
+            header = next((e for e in ann.of_kind(Kind.EVENT) if e.attrs.get("header") and e.attrs.get("body") is body), None)
+            if header is not None:
+                ann.mention(header, t, t + 1, "implied-meeting")
+                done.add(body.id)
                 break
             label = f"{body.label} meeting {gerund}"
             ev = ann.entity(Kind.EVENT, norm_key(label), label, trigger="meeting")
             ev.attrs["implied"] = True
             ev.attrs["body"] = body
-            anchor = next((x for x in between if ann.ent_at(x, Kind.ORGANIZATION) is body), t)
             ann.mention(ev, t, t + 1, "implied-meeting")
-            _ = anchor
             done.add(body.id)
             break
 

@@ -108,7 +108,7 @@ def _generic_orgs(ann: Annotation) -> None:
     i = 0
     while i < n:
         t = texts[i]
-        if ann.quoted[i] or ann.gaz[i] == ORG or (t not in after and t not in first_words):
+        if ann.quoted[i] or ann.gaz[i] or (t not in after and t not in first_words):
             i += 1
             continue
         words = next((w for w in before if texts[i : i + len(w)] == w), None)
@@ -157,12 +157,23 @@ def _generic_orgs(ann: Annotation) -> None:
 
 
 def org_tail(ann: Annotation, end: int) -> int:
-    """The end of an organisation's "of the ..." / "for ..." / "on ..." tail of capitalised words
-    (a known organisation or State included: "Executive Board of the World Food Programme")."""
+    """The end of an organisation's or a document's "of the ..." / "for ..." / "on ..." tail of
+    capitalised words (a known organisation or State included: "Executive Board of the World Food
+    Programme"), a list of them included ("Global Compact for Safe, Orderly and Regular Migration")."""
     right = end
     i = end
     n = ann.n
-    while i + 1 < n and ann.lowers[i] in ("of", "for", "on", "and") and not ann.texts[i][:1].isupper():
+    while i + 1 < n:
+        if ann.texts[i] == "," and right == i and _comma_list(ann, i):
+            k = i + 1
+            while k < n and (ann.texts[k][:1].isupper() or ann.texts[k] in (",", "and")):
+                k += 1
+            while k > i and ann.texts[k - 1] in (",", "and"):
+                k -= 1
+            right = i = k
+            continue
+        if not (ann.lowers[i] in ("of", "for", "on", "and") and not ann.texts[i][:1].isupper()):
+            break
         j = i + 1
         if ann.lowers[j] == "the":
             if ann.lowers[i] == "and":
@@ -179,6 +190,25 @@ def org_tail(ann: Annotation, end: int) -> int:
             break
         right = i = k
     return right
+
+
+def _comma_list(ann: Annotation, i: int) -> bool:
+    """ ", Orderly and Regular Migration": capitalised words, then "and" and capitalised words."""
+    k = i + 1
+    seen_and = False
+    while k < ann.n and k - i < 10:
+        t = ann.texts[k]
+        if t == "and":
+            seen_and = True
+        elif t == ",":
+            pass
+        elif t[:1].isupper():
+            if seen_and:
+                return True
+        else:
+            return False
+        k += 1
+    return False
 
 
 def _regional_groups(ann: Annotation) -> None:

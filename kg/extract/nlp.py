@@ -175,3 +175,26 @@ def get_nlp() -> Language:
     for rule_file in resources.RULE_FILES:  # read now: a long-lived process reads them once
         resources.load(rule_file)
     return nlp
+
+
+@cache
+def institution_words() -> frozenset[str]:
+    """Capitalised words of institutions and offices ("Resources", "Affairs", "Programme"): the
+    words of the organisations' names in rules/organizations.json, of the post heads and modifiers
+    in rules/posts.json and rules/people.json's ``institution_words``. A run of them is no person's
+    name ("Human Resources Management")."""
+    found: set[str] = set(resources.load("people")["institution_words"])
+    found |= set(resources.load("people")["stopwords"])
+    states = {
+        w
+        for s in resources.load("states")["states"]
+        for name in [s["name"], *s["variants"], *s["demonyms"]]
+        for w in name.split()
+    }
+    for org in resources.load("organizations")["organizations"]:
+        for name in [org["name"], *org["variants"]]:
+            found.update(w for w in re.findall(r"[A-Z][a-z]+(?:-[A-Za-z]+)?", name) if w not in states)
+    posts = resources.load("posts")
+    for phrase in [*posts["heads"], *posts["modifiers"]]:
+        found.update(re.findall(r"[A-Z][a-z]+(?:-[A-Za-z]+)?", phrase))
+    return frozenset(found)

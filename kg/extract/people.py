@@ -29,7 +29,7 @@ from typing import Any
 
 from kg.extract import resources
 from kg.extract.annotation import Annotation, Ent
-from kg.extract.nlp import ORG, PLACE, STATE, STATE_ADJ, fold, is_initial, norm_key
+from kg.extract.nlp import ORG, PLACE, STATE, STATE_ADJ, fold, institution_words, is_initial, norm_key
 from kg.model import Kind
 
 NAME, INITIAL, PARTICLE = 1, 2, 4
@@ -116,7 +116,10 @@ def run(ann: Annotation) -> None:
     runs = name_runs(ann, cls, int(r["max_name_tokens"]))
     accepted: list[tuple[Run, str, str | None]] = []
     rejected: list[Run] = []
+    institutions = institution_words()
     for nr in runs:
+        if all(ann.texts[t] in institutions for t in range(nr.start, nr.end) if cls[t] & NAME):
+            continue  # "Human Resources Management"
         cue, gender = _cue(ann, nr, r)
         if cue is not None and (nr.names >= 2 or cue in ("honorific", "title", "post")):
             accepted.append((nr, cue, gender))
@@ -164,21 +167,32 @@ def _cue(ann: Annotation, nr: Run, r: dict[str, Any]) -> tuple[str | None, str |
     before = texts[p] if p >= 0 else ""
     headline = ann.sent_of[s] in ann.headlines
     hon, titles = r["honorifics"], r["titles"]
+    if s > 0 and texts[s - 1] == "[" and before not in hon:
+        return None, None  # "MDG [Millennium Development Goals]": a gloss, not a name
     if before in hon:
         return "honorific", hon[before] or None
     if before in titles:
         return "title", titles[before] or None
     if p >= 0 and ann.ending_at(p, Kind.POST) is not None:
         return "post", None
-    if p >= 1 and texts[p] == "," and ann.ending_at(p - 1, Kind.POST) is not None:
-        if e >= ann.n or texts[e] in (",", ".", "(", ";", ":") or ann.space[e]:
-            return "post", None
+    if p >= 1 and texts[p] == ",":
+        k = p - 1
+        found_state = ann.ending_at(k, Kind.STATE)
+        if found_state is not None and found_state[0].start >= 1 and lowers[found_state[0].start - 1] == "from":
+            k = found_state[0].start - 2  # "the Vice-President from Argentina, X"
+        if k >= 0 and ann.ending_at(k, Kind.POST) is not None:
+            if e >= ann.n or texts[e] in (",", ".", "(", ";", ":") or ann.space[e]:
+                return "post", None
+    if p >= 1 and lowers[p] in ("by", "from", "with") and lowers[p - 1] in r["cues"]["author_words"]:
+        return "author", None  # "Statement by X", "Message from X" (also in a headline)
     after = texts[e] if e < ann.n else ""
     if after == "(" and e + 1 < ann.n and ann.ent_at(e + 1, Kind.STATE) is not None:
         st = ann.ent_at(e + 1, Kind.STATE)
         found = ann.starting_at(e + 1, Kind.STATE)
         if st is not None and found is not None and found[0].end < ann.n and texts[found[0].end] == ")":
             return "state-in-brackets", None
+    if before in ("/", ":", "©") and (before == "©" or (p >= 1 and lowers[p - 1] in r["credit_words"])):
+        return "credit", None
     if headline:
         return None, None
     if after.lower() == "of" and e + 1 < ann.n:
@@ -196,12 +210,6 @@ def _cue(ann: Annotation, nr: Run, r: dict[str, Any]) -> tuple[str | None, str |
         return "speech", None
     if before.lower() in r["verbs_before"]:
         return "verb", None
-    if before == "/" and p >= 1 and lowers[p - 1] in r["credit_words"]:
-        return "credit", None
-    if before in (":", "©") and p >= 1 and lowers[p - 1] in r["credit_words"] | {"©"}:
-        return "credit", None
-    if before == "©":
-        return "credit", None
     if after == ",":
         k = e + 1
         while k < ann.n and ann.space[k]:

@@ -29,7 +29,7 @@ from spacy.matcher import PhraseMatcher
 from kg.extract import resources
 from kg.extract.annotation import Annotation, Ent
 from kg.extract.context import BODY_WORDS, GENERIC_BODY, focus_body, resolve_body, subject_org
-from kg.extract.nlp import CALENDAR_WORDS, ORG, STATE, STATE_ADJ, get_nlp, norm_key
+from kg.extract.nlp import CALENDAR_WORDS, ORG, STATE, STATE_ADJ, get_nlp, institution_words, norm_key
 from kg.model import Kind
 
 _ORDINAL = re.compile(
@@ -81,14 +81,16 @@ def run(ann: Annotation) -> None:
     matches = sorted(_matcher()(ann.doc), key=lambda m: (m[1], -(m[2] - m[1])))
     taken: set[int] = set()
     for _, start, end in matches:
-        if any(i in taken for i in range(start, end)) or ann.gaz[start] == ORG:
+        if any(i in taken for i in range(start, end)):
+            continue
+        if ann.gaz[start] == ORG and not _post_in_org_name(ann, start):
             continue
         span = _read(ann, start, end, r)
         if span is None:
             continue
-        left, right, label, status, plural = span
+        left, right, label, head, status, plural = span
         taken.update(range(left, right))
-        label = _complete(ann, label, left, right, start, end, r)
+        label = _complete(ann, label, head, left, right, start, end, r)
         if label is None:
             continue
         post = ann.entity(Kind.POST, norm_key(label), label, trigger=ann.lowers[start])
@@ -97,9 +99,24 @@ def run(ann: Annotation) -> None:
         _post_of(ann, post, left, right, r)
 
 
+def _post_in_org_name(ann: Annotation, start: int) -> bool:
+    """ "United Nations High Commissioner for Refugees" names the post when the table knows it as
+    another name of the office ("Office of the United Nations High Commissioner for Refugees"): the
+    post wins, and the office's mention goes."""
+    found = ann.at(start, Kind.ORGANIZATION)
+    if not found:
+        return False
+    m, org = found[0]
+    surface = ann.label(m.start, m.end)
+    if surface == org.label or not org.label.lower().startswith(("office", "department")) or start == m.start:
+        return False
+    ann.drop_mention(org, m)
+    return True
+
+
 def _read(
     ann: Annotation, start: int, end: int, r: dict[str, Any]
-) -> tuple[int, int, str, str | None, bool] | None:
+) -> tuple[int, int, str, str, str | None, bool] | None:
     """The extent, label, status word and plurality of the post whose head is ``[start, end)``."""
     texts, lowers = ann.texts, ann.lowers
     head = ann.span_text(start, end)
@@ -111,7 +128,8 @@ def _read(
         if not (body_before or possessive_before or (prev >= 0 and lowers[prev] == "vice")):
             return None  # "Ambassador Rita Mensah": an honorific
     if head[0].islower() and head.lower() in r["need_context"]:
-        ok = nxt is not None and lowers[nxt] in ("of", "for", "to")
+        ok = nxt is not None and lowers[nxt] in ("of", "for", "to", "at")
+        ok = ok or (prev >= 0 and (texts[prev] in r["modifiers_by_last"] or lowers[prev] in r["status"]))
         ok = ok or (prev >= 0 and (ann.gaz[prev] == ORG or texts[prev] in ("UN", "U.N.", *BODY_WORDS)))
         ok = ok or possessive_before
         if not ok:
@@ -144,9 +162,9 @@ def _read(
     right = tail_end(ann, end, r)
     singular = r["plural"].get(head.lower())
     if singular is None:
-        return left, right, ann.label(left, right), status, False
-    parts = [ann.label(left, start), singular, ann.label(end, right)]
-    return left, right, " ".join(p for p in parts if p), status, True
+        return left, right, ann.label(left, right), ann.label(left, end), status, False
+    head_label = " ".join(p for p in (ann.label(left, start), singular) if p)
+    return left, right, " ".join(p for p in (head_label, ann.label(end, right)) if p), head_label, status, True
 
 
 def tail_end(ann: Annotation, end: int, r: dict[str, Any] | None = None) -> int:
@@ -184,12 +202,8 @@ def _tail_word(ann: Annotation, k: int, not_first: bool, r: dict[str, Any]) -> b
     text = ann.texts[k]
     if ann.space[k] or text in CALENDAR_WORDS or text == "I":
         return False
-    if text in ("(", ")"):
-        return not_first and text == "(" and k + 2 < ann.n and ann.texts[k + 2] == ")" and ann.texts[k + 1].isupper()
-    if ann.texts[k - 1] == "(" and text.isupper() and k + 1 < ann.n and ann.texts[k + 1] == ")":
-        return True
-    if ann.texts[k - 1] == ")" and text == ")":
-        return False
+    if text.endswith("-based"):
+        return False  # "Rapporteur of the| Geneva-based body"
     if not text[:1].isalnum() and text not in ("'s", "’s", "/"):
         return False
     if text[0].isupper() or ann.gaz[k]:
@@ -202,10 +216,11 @@ def _tail_word(ann: Annotation, k: int, not_first: bool, r: dict[str, Any]) -> b
 
 
 def _before_name(ann: Annotation, j: int, k: int, r: dict[str, Any]) -> int:
-    """``k``, or where a trailing person name in the tail ``[j, k)`` starts."""
-    stop = r["stop"]
+    """``k``, or where a trailing person name in the tail ``[j, k)`` starts ("High Commissioner for
+    Human Rights| Navi Pillay"): two or more name-like words that name no institution."""
+    words = institution_words()
     t = k
-    while t > j and ann.name_like[t - 1] and ann.texts[t - 1] not in stop and not ann.gaz[t - 1]:
+    while t > j and ann.name_like[t - 1] and ann.texts[t - 1] not in words and not ann.gaz[t - 1]:
         t -= 1
     if t > j and k - t >= 2:
         return t
@@ -213,14 +228,14 @@ def _before_name(ann: Annotation, j: int, k: int, r: dict[str, Any]) -> int:
 
 
 def _complete(
-    ann: Annotation, label: str, left: int, right: int, start: int, end: int, r: dict[str, Any]
+    ann: Annotation, label: str, head: str, left: int, right: int, start: int, end: int, r: dict[str, Any]
 ) -> str | None:
-    """The label with what context says about it (see the module docstring)."""
+    """The label with what context says about it (see the module docstring); ``head`` is the label
+    up to the head noun, in the singular."""
     texts, lowers = ann.texts, ann.lowers
     prev = left - 1
     sent = ann.sent_of[start]
     has_of = bool(re.search(r"\b(of|for|to|in|at|on)\b", ann.span_text(end, right))) if right > end else False
-    head = ann.label(left, end)
     # "President of the body" / "of the Council": the body the sentence is about
     after = ann.text[ann.ends[right - 1] : ann.ends[right - 1] + 50]
     m = re.match(r"\s+of (?:the|this|that) (?:[\w-]+-based )?(\w+)\b", after)
@@ -236,27 +251,36 @@ def _complete(
         state = ann.ent_at(prev - 1, Kind.STATE)
     elif prev >= 0 and ann.gaz[prev] == STATE_ADJ:
         state = ann.ent_at(prev, Kind.STATE)
-    if state is not None and not has_of:
+    if state is not None and " of " not in f" {ann.span_text(end, right)} ":
         low = head.lower()
         rep = [h.lower() for h in r["representative_heads"]]
         if any(low.endswith(h) for h in rep) or any(low.endswith(h) for h in r["national"]):
-            return f"{head} of {state.label}"
+            tail = ann.label(end, right) if right > end else ""
+            return " ".join(x for x in (head, "of", state.label, tail) if x)
     # "Council President", "Assembly President Jan Eliasson"
     if prev >= 0 and (texts[prev] in BODY_WORDS or ann.gaz[prev] == ORG) and not has_of:
         body = ann.ent_at(prev, Kind.ORGANIZATION) or resolve_body(ann, texts[prev], prev)
         if body is not None and head.lower().split()[-1] in r["bureau"] | {"president", "chair", "chairman"}:
             return f"{head[0].upper()}{head[1:]} of the {body.label}"
-    # "its President", "as its Vice-President"
+    # "its President", "as its Vice-President", "President of its seventy-second session"
     if prev >= 0 and lowers[prev] == "its" and not has_of:
         body = subject_org(ann, sent, before=start) or focus_body(ann, start)
         if body is not None:
             return f"{head} of the {body.label}"
-    # "judges of the Court" -> "judge of the International Court of Justice"
-    m2 = re.match(r"^(.*\bof) the (Court|Council|Assembly|Commission|Committee|Conference)$", label)
+    if re.search(r"\bits ", label):
+        body = subject_org(ann, sent, before=start) or focus_body(ann, start)
+        if body is not None:
+            return re.sub(r"\bits (.+)$", rf"the \1 of the {body.label}", label)
+    # "judges of/at the Court" -> "judge of the International Court of Justice"
+    m2 = re.match(r"^(.*)\b(?:of|at|on|to) the (Court|Council|Assembly|Commission|Committee|Conference|Board)$", label)
     if m2:
         body = resolve_body(ann, m2.group(2), start)
         if body is not None:
-            return f"{m2.group(1)} the {body.label}"
+            return f"{m2.group(1)}of the {body.label}"
+    # a seat on a body: "judge to/at/on the International Court of Justice" -> "judge of ..."
+    m3 = re.match(r"^(.*\b(?:judge|member|judges|members)) (?:to|at|on) (the .+)$", label, re.I)
+    if m3:
+        return f"{m3.group(1)} of {m3.group(2)}"
     # a bare bureau post in a text about a body: "the Vice-President", "Vice-Presidents"
     if not has_of and head.lower().split()[-1] in r["bureau"] and _refers_to_body(ann, prev, start):
         body = focus_body(ann, start)

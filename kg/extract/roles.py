@@ -115,7 +115,7 @@ def _holders(
         steps += 1
     if k >= a and texts[k] == ",":
         k -= 1
-        if k >= a and texts[k] == ")":
+        while k >= a and texts[k] == ")":  # "X (France) (2009), President"
             while k >= a and texts[k] != "(":
                 k -= 1
             k -= 1
@@ -125,14 +125,14 @@ def _holders(
     # X, who served as / was / is the POST
     k = _skip_back(ann, m.start - 1, r["skip_before_post"])
     if k >= a and lowers[k] in r["as_words"]:
-        verb_status = _verb_status(ann, a, k, r)
         who = k
         while who > a and lowers[who] not in ("who", "which") and k - who < 6:
             who -= 1
         if lowers[who] == "who" and who - 1 >= a and texts[who - 1] == ",":
             found = ann.ending_at(who - 2, Kind.PERSON)
             if found is not None:
-                return [found[1]], verb_status, "copula"
+                return [found[1]], _verb_status(ann, who, k, r), "copula"
+        verb_status = _verb_status(ann, a, k, r)
         people = [
             (mm, p)
             for mm, p in ann.in_range(a, k, Kind.PERSON)
@@ -162,12 +162,31 @@ def _holders(
             lowers[t] in r["coordination_gap"] or texts[t].isdigit() or ann.gaz[t] in (STATE, STATE_ADJ) for t in gap
         ):
             return list(prev[0]), prev[2], "coordinated"
-    # a plural post names the people listed after it
+    # a plural post names the people listed after it, or in the sentences right after
     if plural:
         listed = [p for _, p in ann.in_range(m.end, b, Kind.PERSON)]
         if listed:
             return _unique(listed), None, "listed"
+        listed = _listed_after(ann, m.sent)
+        if listed:
+            return listed, None, "listed"
     return [], None, ""
+
+
+def _listed_after(ann: Annotation, sent: int) -> list[Ent]:
+    """People who open the sentences right after ``sent`` ("Ann Lee (Peru) and Bo Kim (Chad) will
+    sit at the Court for the first time. Eva Holm (Chile) was re-elected.")."""
+    out: list[Ent] = []
+    if sent in ann.headlines:
+        return out
+    for nxt in range(sent + 1, min(sent + 4, len(ann.sents))):
+        a, b = ann.sents[nxt]
+        people = ann.in_range(a, b, Kind.PERSON)
+        first = next((t for t in range(a, b) if not ann.space[t]), a)
+        if not people or people[0][0].start > first + 1:
+            break
+        out.extend(p for _, p in people if p not in out)
+    return out
 
 
 def _unique(people: list[Ent]) -> list[Ent]:
@@ -203,7 +222,9 @@ def _verb_status(ann: Annotation, a: int, k: int, r: dict[str, Any]) -> str | No
     if any(w in r["former_adverbs"] for w in words):
         return "former"
     verb = ann.lowers[k]
-    if verb in r["copula_past"]:
+    if verb == "as" and k > a:  # "served as", "was elected as"
+        verb = ann.lowers[k - 1]
+    if verb in r["copula_past"] or (verb == "been" and k > a + 1 and ann.lowers[k - 2] == "had"):
         before = ann.lowers[k - 1] if k > a else ""
         if before in ("has", "have") and verb == "been":
             return None
@@ -240,23 +261,35 @@ def _tenure_dates(ann: Annotation, m: Mention) -> tuple[PartialDate | None, Part
 
 
 def _successions(ann: Annotation, r: dict[str, Any]) -> None:
-    for f in list(ann.facts_of("holds")):
-        status = f.attrs.get("status")
-        if status not in ("appointed", "elected", "current", "re-elected", "reappointed", None):
-            continue
-        for sent in sorted(f.sents):
-            a, b = ann.sents[sent]
-            for t in range(a, b):
-                if ann.lowers[t] not in r["succeed_words"]:
-                    continue
-                k = t + 1
-                while k < b and (ann.space[k] or ann.gaz[k] in (STATE, STATE_ADJ) or ann.texts[k] in ("'s", "’s", "the")):
-                    k += 1
-                while k < b and ann.texts[k] in resources.load("people")["honorifics"]:
-                    k += 1
-                found = ann.starting_at(k, Kind.PERSON)
-                if found is not None and found[1] is not f.subject:
-                    ann.fact(found[1], "holds", f.object, sent, status="outgoing")
+    """ "X ... as Special Representative, replacing Y" / "X will replace Y as the Special
+    Representative": Y held the post named next to the succession word (and is outgoing)."""
+    honorifics = resources.load("people")["honorifics"]
+    for sent in range(len(ann.sents)):
+        a, b = ann.sents[sent]
+        for t in range(a, b):
+            if ann.lowers[t] not in r["succeed_words"]:
+                continue
+            k = t + 1
+            while k < b and (ann.space[k] or ann.gaz[k] in (STATE, STATE_ADJ) or ann.texts[k] in ("'s", "’s", "the")):
+                k += 1
+            while k < b and ann.texts[k] in honorifics:
+                k += 1
+            found = ann.starting_at(k, Kind.PERSON)
+            if found is None:
+                continue
+            previous = found[1]
+            posts = [(m, e) for m, e in ann.in_sent(sent, Kind.POST)]
+            if not posts:
+                continue
+            near = min(posts, key=lambda me: min(abs(me[0].end - t), abs(me[0].start - found[0].end)))
+            post = near[1]
+            holders = [f for f in ann.facts_of("holds", obj=post) if sent in f.sents and f.subject is not previous]
+            if not holders:
+                continue
+            for f in holders:
+                if f.attrs.get("status") == "current":
+                    f.attrs["status"] = "appointed"
+            ann.fact(previous, "holds", post, sent, status="outgoing")
 
 
 # -- nationality and representation -----------------------------------------------------------
@@ -316,6 +349,9 @@ def _representation(ann: Annotation, r: dict[str, Any]) -> None:
         bare = re.sub(r"^(deputy |former |acting |un |united nations )+", "", post.key)
         if any(bare.startswith(h) for h in r["representative_heads"]):
             ann.fact(f.subject, "representativeOf", of, f.sents)
+            # who represents a State is not said to be of its nationality as well
+            for g in list(ann.facts_of("nationality", subject=f.subject, obj=of)):
+                ann.drop_fact(g)
 
 
 def same_person(a: Ent, b: Ent) -> bool:
