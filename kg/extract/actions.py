@@ -117,9 +117,10 @@ def _elects(ann: Annotation, sent: int, r: dict[str, Any]) -> None:
                 _seat(ann, sent, t, b, chosen)
             elif not chosen:
                 # "elected five judges to the Court": the holders of the post named as the object
-                found = next((e for m, e in ann.in_range(t + 1, min(b, t + 6), Kind.POST)), None)
+                found = next((m for m, e in ann.in_range(t + 1, min(b, t + 6), Kind.POST)), None)
                 if found is not None:
-                    chosen = [f.subject for f in ann.facts_of("holds", obj=found)]
+                    held = found.attrs.get("holders")
+                    chosen = list(held) if isinstance(held, list) else []
         for e in chosen:
             if e.kind == Kind.STATE and ann.sent_of[t] in ann.headlines and len(chosen) == 1:
                 continue
@@ -322,9 +323,7 @@ def _chairs_by_post(ann: Annotation) -> None:
     """The holder of "President of the 60th session of the Assembly" chairs that session."""
     for f in list(ann.facts_of("holds")):
         post = f.object
-        if post.trigger not in ("president", "chair", "chairman", "chairperson", "co-chair", "vice-president"):
-            continue
-        if post.trigger == "vice-president":
+        if post.trigger not in r_chair_heads():
             continue
         for m in post.mentions:
             for t in range(m.start, m.end):
@@ -332,6 +331,11 @@ def _chairs_by_post(ann: Annotation) -> None:
                 if ev is not None and ev.trigger in ("session", "conference", "summit", "meeting", "forum", "segment"):
                     ann.fact(f.subject, "chairs", ev, f.sents)
                     break
+
+
+@cache
+def r_chair_heads() -> frozenset[str]:
+    return frozenset(h.lower() for h in resources.load("actions")["chair_heads"])
 
 
 def _mentions(ann: Annotation, sent: int, r: dict[str, Any]) -> None:
@@ -363,7 +367,11 @@ def _participants(ann: Annotation, sent: int, r: dict[str, Any]) -> None:
     events = [e for _, e in ann.in_sent(sent, Kind.EVENT)]
     if not events:
         return
-    states = [e for m, e in ann.in_range(a, b, Kind.STATE) if ann.gaz[m.start] == STATE]
+    states = [
+        e
+        for m, e in ann.in_range(a, b, Kind.STATE)
+        if ann.gaz[m.start] == STATE and not ann.covered(m.start, m.end, Kind.EVENT, Kind.DOCUMENT, Kind.POST)
+    ]
     if len(states) < 2:
         return
     for st in states:
@@ -374,6 +382,8 @@ def _own_meetings(ann: Annotation, r: dict[str, Any]) -> None:
     """A body takes part in its own meetings: "<body> meeting ...", "first meeting of the <body>"."""
     for ev in ann.of_kind(Kind.EVENT):
         body = ev.attrs.get("body")
+        if ev.attrs.get("header"):
+            continue  # the meeting a release's header names is its subject, not a participation
         if isinstance(body, Ent):
             ann.fact(body, "participatesIn", ev, ev.mentions[0].sent)
             continue

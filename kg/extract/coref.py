@@ -13,6 +13,8 @@ Merges and adds mentions; assigns nothing new. Within one document:
 
 from __future__ import annotations
 
+import re
+
 from kg.extract import resources
 from kg.extract.annotation import Annotation, Ent
 from kg.extract.context import BODY_WORDS, resolve_body
@@ -21,10 +23,27 @@ from kg.model import Kind
 
 
 def run(ann: Annotation) -> None:
+    _aliases(ann)
     _merge_variants(ann)
     _single_names(ann)
     _surnames(ann)
     _bodies(ann)
+
+
+_ALIAS = re.compile(r",?\s+(?:also called|also known as|known as|hereafter|hereinafter)\s+(?:the\s+)?")
+
+
+def _aliases(ann: Annotation) -> None:
+    """ "X, also called Y" / "X, known as Y": one event (or document) with two names."""
+    for m in _ALIAS.finditer(ann.text):
+        before = ann.token_at(max(m.start() - 1, 0))
+        after = ann.token_at(m.end())
+        for kind in (Kind.EVENT, Kind.DOCUMENT):
+            a = ann.ending_at(before, kind)
+            b = ann.starting_at(after, kind)
+            if a is not None and b is not None and a[1] is not b[1]:
+                ann.merge(a[1], b[1])
+                break
 
 
 def _words(p: Ent) -> list[str]:

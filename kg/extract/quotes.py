@@ -102,30 +102,46 @@ def _holder_by_head(ann: Annotation, post: Ent) -> Ent | None:
     return next(iter(found.values())) if len(found) == 1 else None
 
 
+_MEETINGS = frozenset(
+    {"meeting", "session", "summit", "conference", "forum", "ceremony", "segment", "briefing", "dialogue", "debate",
+     "press briefing", "press conference", "hearing", "workshop", "symposium", "retreat", "round table"}
+)
+
+
 def main_event(ann: Annotation) -> Ent | None:
-    """The meeting a release is about: an event held on the release's day, else None."""
+    """The gathering a release is about: a meeting held on the release's day, else the meeting it
+    names most often (at least twice), never one that is still to come."""
     ref = ann.reference
-    best: tuple[int, Ent] | None = None
+    best: tuple[tuple[int, int], Ent] | None = None
     for ev in ann.of_kind(Kind.EVENT):
-        when = ev.attrs.get("start") or ev.attrs.get("end")
-        on_day = (
-            ref is not None
-            and isinstance(when, PartialDate)
-            and when.day is not None
-            and when.month is not None
-            and abs((dt.date(when.year, when.month, when.day) - ref).days) <= 1
-        )
-        if not on_day:
+        if ev.trigger not in _MEETINGS:
             continue
-        score = len(ev.mentions)
+        when = ev.attrs.get("start") or ev.attrs.get("end")
+        day = None
+        if isinstance(when, PartialDate) and when.day is not None and when.month is not None:
+            day = dt.date(when.year, when.month, when.day)
+        if ref is not None and day is not None and day > ref + dt.timedelta(days=1):
+            continue  # still to come
+        on_day = ref is not None and day is not None and abs((day - ref).days) <= 1
+        mentions = len(ev.mentions)
+        if not on_day and mentions < 2 and not ev.attrs.get("header"):
+            continue
+        score = (1 if on_day or ev.attrs.get("header") else 0, mentions)
         if best is None or score > best[0]:
             best = (score, ev)
     return best[1] if best else None
 
 
 def _event_of(ann: Annotation, sent: int, verb: int, main: Ent | None) -> Ent | None:
-    """The event named in the speaker's sentence, else the meeting the release is about."""
-    events = [(m, e) for m, e in ann.in_sent(sent, Kind.EVENT) if not ann.quoted[m.start]]
-    if events:
-        return events[0][1]
+    """Where a speaker spoke: an event the sentence names as the venue ("told the session", "at the
+    meeting", "Opening the Summit"), else the gathering the release is about."""
+    venue = frozenset(resources.load("actions")["venue_words"])
+    for m, e in ann.in_sent(sent, Kind.EVENT):
+        if ann.quoted[m.start]:
+            continue
+        k = m.start - 1
+        while k >= 0 and ann.lowers[k] in ("the", "a", "an", "this", "its", "their", "his", "her"):
+            k -= 1
+        if k >= 0 and ann.lowers[k] in venue:
+            return e
     return main

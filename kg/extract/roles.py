@@ -60,6 +60,7 @@ def run(ann: Annotation) -> None:
         start, end = _tenure_dates(ann, m)
         if status is None and end is not None:
             status = "former"
+        m.attrs["holders"] = holders
         for h in holders:
             ann.fact(h, "holds", post, m.sent, status=status or "current", start=start, end=end)
         last_holders[m.sent] = (holders, m, status if how == "copula" else None)
