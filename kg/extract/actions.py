@@ -25,7 +25,7 @@ from typing import Any
 
 from kg.extract import resources
 from kg.extract.annotation import Annotation, Ent
-from kg.extract.context import is_body, person_at, subject_org
+from kg.extract.context import is_body, person_at, person_starting, subject_org
 from kg.extract.nlp import STATE, STATE_ADJ, norm_key
 from kg.model import Kind
 
@@ -227,7 +227,6 @@ def _holder(ann: Annotation, post: Ent) -> Ent | None:
 
 def _succeeds(ann: Annotation, sent: int, r: dict[str, Any]) -> None:
     a, b = ann.sents[sent]
-    honorifics = resources.load("people")["honorifics"]
     for t in range(a, b):
         low = ann.lowers[t]
         if low not in r["succeed_words"]:
@@ -237,9 +236,7 @@ def _succeeds(ann: Annotation, sent: int, r: dict[str, Any]) -> None:
             k += 1
         while k < b and (ann.space[k] or ann.gaz[k] in (STATE, STATE_ADJ) or ann.texts[k] in ("'s", "’s", "the")):
             k += 1
-        while k < b and ann.texts[k] in honorifics:
-            k += 1
-        found = ann.starting_at(k, Kind.PERSON)
+        found = person_starting(ann, k)
         if found is None:
             continue
         previous = found[1]

@@ -3,7 +3,10 @@ pronoun or a bare title refers to. Read by the components after ``gazetteer``; w
 
 from __future__ import annotations
 
-from kg.extract.annotation import Annotation, Ent
+from functools import cache
+
+from kg.extract import resources
+from kg.extract.annotation import Annotation, Ent, Mention
 from kg.model import Kind
 
 #: Words that name a body by its kind ("the Council", "the Assembly").
@@ -138,3 +141,16 @@ def person_at(ann: Annotation, token: int) -> Ent | None:
             p.attrs["gender"] = gender
         return p
     return None
+
+
+def person_starting(ann: Annotation, k: int) -> tuple[Mention, Ent] | None:
+    """The person whose mention starts at ``k``, or right after an honorific there ("Dr. Bo Kim")."""
+    found = ann.starting_at(k, Kind.PERSON)
+    if found is None and k + 1 < ann.n and ann.texts[k] in HONORIFICS():
+        found = ann.starting_at(k + 1, Kind.PERSON)
+    return found
+
+
+@cache
+def HONORIFICS() -> frozenset[str]:  # noqa: N802
+    return frozenset(resources.load("people")["honorifics"])

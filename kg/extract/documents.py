@@ -160,10 +160,13 @@ def _named(ann: Annotation, r: dict[str, Any]) -> None:
         left = _left(ann, i, r)
         right = _tail(ann, i + k, capital, trig, r)
         has_name = left < i or right > i + k
-        if not has_name or (not capital and trig in r["need_name"] and right == i + k):
+        described = right < n and (
+            lowers[right] == "entitled" or (texts[right] == "(" and right + 1 < n and lowers[right + 1] == "document")
+        )
+        if not described and (not has_name or (not capital and trig in r["need_name"] and right == i + k)):
             i += k
             continue
-        if not capital and left < i and right == i + k and trig in r["need_name"]:
+        if not described and not capital and left < i and right == i + k and trig in r["need_name"]:
             # "the Paris agreement" is named; "the peace agreement" is not
             if not any(texts[x][:1].isupper() for x in range(left, i)):
                 i += k
@@ -242,8 +245,7 @@ def _add(ann: Annotation, left: int, right: int, trig: str, r: dict[str, Any]) -
     m = re.match(r"^(Court|Council|Assembly|Conference|Committee|Commission)['’]s (\w+)$", label)
     if m:  # "the Court's statute" -> "Statute of the International Court of Justice"
         body = resolve_body(ann, m.group(1), left)
-        if body is not None:
-            label = f"{m.group(2).capitalize()} of the {body.label}"
+        label = f"{m.group(2).capitalize()} of the {body.label if body is not None else m.group(1)}"
     key = norm_key(label)
     words = key.split()
     target = ann.find(Kind.DOCUMENT, key)
@@ -316,10 +318,10 @@ def _statements(ann: Annotation, r: dict[str, Any]) -> None:
         if k < n and lowers[k] in ("issued", "released", "made"):
             k += 1
         if k + 1 < n and lowers[k] == "by":
-            author = ann.ent_at(k + 1, Kind.PERSON, Kind.ORGANIZATION)
-            if author is None:
-                found = ann.starting_at(k + 1, Kind.POST) or ann.starting_at(k + 2, Kind.POST)
-                author = found[1] if found else None
+            author = next(
+                (e for _, e in ann.in_range(k + 1, min(n, k + 5), Kind.PERSON, Kind.ORGANIZATION, Kind.POST, Kind.STATE)),
+                None,
+            )
         if author is None and i >= 3 and lowers[i - 1] in ("a", "the") and lowers[i - 2] == "in":
             k = i - 3
             if lowers[k] in r["statement_verbs"] and k >= 1:
@@ -332,9 +334,10 @@ def _statements(ann: Annotation, r: dict[str, Any]) -> None:
         if author.kind == Kind.ORGANIZATION:
             label = f"{_short(author)} statement"
         elif k + 1 < n and lowers[k] == "by" and ann.texts[i][:1].islower():
-            end = next((m.end for m in author.mentions if m.start == k + 1), k + 2)
-            while end < n and ann.texts[end] in ("'s", "’s"):
-                end = ann.starting_at(end + 1, Kind.POST)[0].end if ann.starting_at(end + 1, Kind.POST) else end + 1
+            found = ann.in_range(k + 1, min(n, k + 5), Kind.PERSON, Kind.ORGANIZATION, Kind.POST, Kind.STATE)
+            end = found[0][0].end
+            while end + 1 < n and ann.texts[end] in ("'s", "’s") and ann.starting_at(end + 1, Kind.POST):
+                end = ann.starting_at(end + 1, Kind.POST)[0].end  # type: ignore[index]
             label = ann.label(i, end)  # "statement issued by Ban's spokesperson"
         else:
             label = f"statement by {author.label}"

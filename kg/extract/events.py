@@ -56,7 +56,18 @@ def _rules() -> dict[str, Any]:
     for words in triggers:
         by_first.setdefault(words[0], []).append(words)
     out["by_first"] = by_first
-    for key in ("modifiers", "capitalised_only", "start_words", "end_words", "nominal", "not_after", "topic_triggers"):
+    for key in (
+        "modifiers",
+        "capitalised_only",
+        "start_words",
+        "end_words",
+        "nominal",
+        "not_after",
+        "topic_triggers",
+        "label_drop_words",
+        "standalone_triggers",
+        "holding_verbs",
+    ):
         out[key] = frozenset(r[key])
     out["actions"] = {k.lower(): v for k, v in r["implied_meeting_actions"].items()}
     out["when"] = frozenset(r["implied_meeting_when"])
@@ -326,6 +337,17 @@ def _add(
         if target is not None:
             ann.mention(target, left, right, "event-ref")
             return
+        place = _place_after(ann, right)
+        if place is not None and not headline and not ann.quoted[t]:  # "the meeting in Lisbon"
+            label = f"{trig} in {ann.label(place[0].start, place[0].end)}"
+            ev = ann.entity(Kind.EVENT, norm_key(label), label, trigger=trig)
+            ann.mention(ev, left, right, "event")
+            return
+        venue = left > 1 and lowers[left - 1] in ("the", "a") and lowers[left - 2] in ("at", "during", "in")
+        if trig in r["standalone_triggers"] and (venue or _date_near(ann, left, right, sent)) and not ann.quoted[t]:
+            ev = ann.entity(Kind.EVENT, norm_key(label), label, trigger=trig)
+            ann.mention(ev, left, right, "event")
+            return
         if ann.quoted[t] or headline or not _date_near(ann, left, right, sent):
             return
         body = subject_org(ann, sent, before=left)
@@ -338,6 +360,8 @@ def _add(
             ann.mention(same, left, right, "event-ref")
         return
     label = re.sub(r"^(its|the|a|an|their)\s+", "", label, flags=re.I)
+    while label.split(" ", 1)[0].lower() in r["label_drop_words"] and " " in label:
+        label = label.split(" ", 1)[1]  # "the last special session" names "special session"
     # "its thirtieth session", "their first meeting" -> "... of the <body>"
     prev = left - 1
     if " of " not in label and trig in ("session", "meeting", "segment", "sessions", "meetings") and (
@@ -349,6 +373,15 @@ def _add(
             body = focus_body(ann, left)
         if body is not None and (numbered or any(lowers[w] in r["modifiers"] for w in named)):
             label = f"{label} of the {body.label}"
+    elif " of " not in label and trig in ("session", "meeting", "sessions", "meetings") and prev >= 0:
+        # "The Council held a special session": the subject body's
+        k = prev
+        while k >= 0 and lowers[k] in ("a", "an", "the", "its", "their"):
+            k -= 1
+        if k >= 0 and lowers[k] in r["holding_verbs"]:
+            body = subject_org(ann, sent, before=k)
+            if body is not None:
+                label = f"{label} of the {body.label}"
     # "Council session": "session of the Council"
     m = re.match(r"^(Council|Assembly|Commission|Committee) (.+)$", label)
     if m and m.group(1) in BODY_WORDS:
@@ -373,6 +406,12 @@ def _add(
     else:
         target.alt.add(label)
     ann.mention(target, left, right, "event")
+
+
+def _place_after(ann: Annotation, right: int) -> tuple[Mention, Ent] | None:
+    if right + 1 < ann.n and ann.lowers[right] == "in":
+        return ann.starting_at(right + 1, Kind.PLACE)
+    return None
 
 
 def _last_event(ann: Annotation, trig: str, before: int) -> Ent | None:

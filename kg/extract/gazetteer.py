@@ -133,9 +133,13 @@ def _generic_orgs(ann: Annotation) -> None:
                     left = p
                     continue
                 break
+            end = org_tail(ann, i + 1)
             if left < i and not (i - left == 1 and t in not_alone and left in ann.sent_starts):
-                end = org_tail(ann, i + 1)
                 found.append((left, end))
+                i = end
+                continue
+            if left == i and end > i + 1 and t in not_alone:  # "Committee on Rivers", "Court of Justice"
+                found.append((i, end))
                 i = end
                 continue
         i += 1

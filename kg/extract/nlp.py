@@ -125,6 +125,7 @@ def split_sentences(doc: Doc) -> Doc:
     """Sentence starts after final punctuation (and any closing quotes) and after line breaks,
     except where a line runs on: the next line starts with a lower-case word after a word."""
     texts = [t.text for t in doc]
+    spaced = [bool(t.whitespace_) for t in doc]
     n = len(texts)
     starts = [-1] * n
     start_next = True
@@ -146,7 +147,7 @@ def split_sentences(doc: Doc) -> Doc:
         last_word = text
         if text in _FINAL or (len(text) > 1 and text[-1] in "!?"):
             j = i + 1
-            while j < n and texts[j] in _CLOSERS:
+            while j < n and texts[j] in _CLOSERS and not spaced[j - 1]:  # '."' closes; '. "' opens
                 j += 1
             start_next = True
             i = j

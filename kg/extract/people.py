@@ -47,6 +47,8 @@ def _rules() -> dict[str, Any]:
     out["verbs_before"] = frozenset(cues["verbs_before"])
     out["words_after"] = frozenset(cues["words_after"])
     out["credit_words"] = frozenset(cues["credit_words"])
+    out["verbs_after"] = frozenset(cues["verbs_after"])
+    out["copulas"] = frozenset(cues["copulas"])
     return out
 
 
@@ -206,8 +208,18 @@ def _cue(ann: Annotation, nr: Run, r: dict[str, Any]) -> tuple[str | None, str |
         return "state-possessive", None
     if p >= 0 and ann.gaz[p] == STATE_ADJ:
         return "demonym", None
-    if after.lower() in r["speech"] or before.lower() in r["speech"]:
+    if after.lower() in r["speech"] or before.lower() in r["speech"] or after.lower() in r["verbs_after"]:
         return "speech", None
+    if after.lower() in r["copulas"]:  # "X was President of ...", "X will serve as Special Envoy"
+        k = e + 1
+        steps = 0
+        while k < ann.n and steps < 6 and not ann.starting_at(k, Kind.POST):
+            if texts[k] in (".", ";", ",") or (texts[k][:1].isupper() and not ann.gaz[k]):
+                break
+            k += 1
+            steps += 1
+        if k < ann.n and ann.starting_at(k, Kind.POST) is not None:
+            return "copula-post", None
     if before.lower() in r["verbs_before"]:
         return "verb", None
     if after == ",":
@@ -256,13 +268,16 @@ def _add_person(ann: Annotation, nr: Run, cue: str, gender: str | None, r: dict[
     p_start = nr.start
     before = _prev(ann, nr.start)
     if before >= 0 and (ann.texts[before] in r["honorifics"] or ann.texts[before] in r["titles"]):
-        p_start = before  # the mention includes the honorific ("Mr. Lauber"), as the text names him
+        if not ann.covered(before, before + 1, Kind.POST):
+            p_start = before  # the mention includes the honorific ("Mr. Lauber"), as the text names him
     if p is None:
         if all(ann.gaz[t] == PLACE for t in range(nr.start, nr.end) if not ann.space[t]) and cue not in (
             "honorific",
             "title",
         ):
             return
+        if cue == "title" and len(words) == 1:
+            label = f"{ann.texts[before]} {label}"  # "Pope Francis", "Sheikh Hamad"
         p = ann.entity(Kind.PERSON, norm_key(label), label)
     ann.mention(p, p_start, nr.end, cue)
     if gender and not p.attrs.get("gender"):

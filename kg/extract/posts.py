@@ -224,6 +224,8 @@ def _before_name(ann: Annotation, j: int, k: int, r: dict[str, Any]) -> int:
         t -= 1
     if t > j and k - t >= 2:
         return t
+    if t == j and k - j >= 3:
+        return k - 2  # "High Commissioner for Rivers| Rosa Tamm": a name is its last two words
     return k
 
 

@@ -26,6 +26,7 @@ RULE_FILES = (
     "documents",
     "roles",
     "actions",
+    "quotes",
 )
 
 

@@ -29,7 +29,7 @@ from typing import Any
 
 from kg.extract import resources
 from kg.extract.annotation import Annotation, Ent, Mention
-from kg.extract.context import PRONOUNS, person_at, person_before
+from kg.extract.context import PRONOUNS, person_at, person_starting
 from kg.extract.events import sentence_dates
 from kg.extract.nlp import STATE, STATE_ADJ, fold
 from kg.model import Kind, PartialDate
@@ -95,6 +95,9 @@ def _holders(
     honorifics = resources.load("people")["honorifics"]
     # POST [,] [Dr.] [[] NAME
     k = m.end
+    if k + 1 < n and lowers[k] == "from" and ann.gaz[k + 1] == STATE:  # "the Vice-President from Peru, X"
+        found_state = ann.starting_at(k + 1, Kind.STATE)
+        k = found_state[0].end if found_state is not None else k
     comma = k < n and texts[k] == ","
     if comma:
         k += 1
@@ -264,7 +267,6 @@ def _tenure_dates(ann: Annotation, m: Mention) -> tuple[PartialDate | None, Part
 def _successions(ann: Annotation, r: dict[str, Any]) -> None:
     """ "X ... as Special Representative, replacing Y" / "X will replace Y as the Special
     Representative": Y held the post named next to the succession word (and is outgoing)."""
-    honorifics = resources.load("people")["honorifics"]
     for sent in range(len(ann.sents)):
         a, b = ann.sents[sent]
         for t in range(a, b):
@@ -273,9 +275,7 @@ def _successions(ann: Annotation, r: dict[str, Any]) -> None:
             k = t + 1
             while k < b and (ann.space[k] or ann.gaz[k] in (STATE, STATE_ADJ) or ann.texts[k] in ("'s", "’s", "the")):
                 k += 1
-            while k < b and ann.texts[k] in honorifics:
-                k += 1
-            found = ann.starting_at(k, Kind.PERSON)
+            found = person_starting(ann, k)
             if found is None:
                 continue
             previous = found[1]
