@@ -252,7 +252,7 @@ def _add(ann: Annotation, left: int, right: int, trig: str, r: dict[str, Any]) -
     if target is None:
         for d in ann.of_kind(Kind.DOCUMENT):
             dk = d.key.split()
-            if d.trigger == trig and (_subsequence(words, dk) or _subsequence(dk, words)):
+            if d.trigger == trig and (_subsequence(words, dk) or _subsequence(dk, words) or _described(label, d.label, trig)):
                 target = d
                 break
     if target is None:
@@ -295,6 +295,20 @@ def _merge_brackets(ann: Annotation, doc: Ent, right: int) -> None:
     if title:
         doc.alt.add(title)
         doc.attrs.setdefault("title", title)
+
+
+def _described(new: str, old: str, trig: str) -> bool:
+    """ "Global Compact for international migration" describes "Global Compact for Safe, Orderly and
+    Regular Migration": the same name up to the trigger, and one of the tails is in lower case."""
+    a, b = new.lower().split(), old.lower().split()
+    if trig not in a or trig not in b:
+        return False
+    i, j = a.index(trig), b.index(trig)
+    if a[: i + 1] != b[: j + 1] or i == 0:
+        return False
+    tail_a, tail_b = new.split()[i + 1 :], old.split()[j + 1 :]
+    lower = lambda ws: any(w[:1].islower() and w not in ("of", "for", "on", "the", "and", "to", "a") for w in ws)  # noqa: E731
+    return lower(tail_a) or lower(tail_b)
 
 
 def _subsequence(short: list[str], long: list[str]) -> bool:

@@ -329,8 +329,6 @@ def _add(
     for l2, r2, t2, _ in spans:
         if t2 != t and l2 <= left and right <= r2 and (l2, r2) != (left, right) and len(caps) < 2:
             return
-    if trig in r["capitalised_only"] and texts[t][0].islower() and not named:
-        return
     if not named:
         # "the meeting", "the Conference": the last event of its kind
         target = _last_event(ann, trig, t)
@@ -342,6 +340,8 @@ def _add(
             label = f"{trig} in {ann.label(place[0].start, place[0].end)}"
             ev = ann.entity(Kind.EVENT, norm_key(label), label, trigger=trig)
             ann.mention(ev, left, right, "event")
+            return
+        if trig in r["capitalised_only"] and texts[t][0].islower():
             return
         venue = left > 1 and lowers[left - 1] in ("the", "a") and lowers[left - 2] in ("at", "during", "in")
         if trig in r["standalone_triggers"] and (venue or _date_near(ann, left, right, sent)) and not ann.quoted[t]:
@@ -358,6 +358,14 @@ def _add(
         same = _last_event(ann, trig, ann.n)
         if same is not None:
             ann.mention(same, left, right, "event-ref")
+        return
+    if trig in r["capitalised_only"] and (headline or texts[t][0].islower()) and not any(
+        lowers[w] in r["modifiers"] for w in named
+    ):
+        return  # "a forum for Member States", "the consultation phase": a word, not an event's name
+    part_of = _part_of(ann, t + len(trig.split()), right, trig)
+    if part_of is not None:  # "the closing ceremony of the meeting" is (part of) that meeting
+        ann.mention(part_of, left, right, "event-part")
         return
     label = re.sub(r"^(its|the|a|an|their)\s+", "", label, flags=re.I)
     while label.split(" ", 1)[0].lower() in r["label_drop_words"] and " " in label:
@@ -401,11 +409,30 @@ def _add(
                 return
     if target is None:
         target = ann.entity(Kind.EVENT, key, label, trigger=trig)
-    elif len(label) > len(target.label) and not headline:
-        target = ann.rekey(target, key, label)
+        if headline:
+            target.attrs["headline_label"] = True
+    elif not headline and (len(label) > len(target.label) or target.attrs.get("headline_label")):
+        target = ann.rekey(target, key, label)  # the body's wording names it better than a headline
+        target.attrs.pop("headline_label", None)
     else:
         target.alt.add(label)
     ann.mention(target, left, right, "event")
+
+
+def _part_of(ann: Annotation, end: int, right: int, trig: str) -> Ent | None:
+    """The event a ceremony, segment or opening session belongs to: "... of the meeting"."""
+    if trig not in ("ceremony", "segment", "session", "phase", "part") or end + 1 >= ann.n or ann.lowers[end] != "of":
+        return None
+    k = end + 1
+    if ann.lowers[k] not in ("the", "this", "that"):
+        return None
+    k += 1
+    found = ann.starting_at(k, Kind.EVENT)
+    if found is not None and found[0].end >= right - 1:
+        return found[1]
+    if k < ann.n and ann.lowers[k] in ("meeting", "conference", "summit", "session", "forum") and k + 1 >= right:
+        return _last_event(ann, ann.lowers[k], k)
+    return None
 
 
 def _place_after(ann: Annotation, right: int) -> tuple[Mention, Ent] | None:

@@ -22,6 +22,7 @@ _KEEP_ATTRS = {"iso3", "symbol", "start", "end", "location", "country", "of"}
 
 
 def prune(ann: Annotation) -> None:
+    _headline_events(ann)
     always = {k.lower() for k in resources.load("posts")["always_posts"]}
     for post in ann.of_kind(Kind.POST):
         if any(True for _ in ann.facts_of("holds", obj=post)):
@@ -49,6 +50,17 @@ def prune(ann: Annotation) -> None:
                         if not any(True for _ in ann.facts_of("holds", obj=a)):
                             ann.remove(a)
                     break
+
+
+def _headline_events(ann: Annotation) -> None:
+    """An event only a headline names, by one title-case word and its trigger ("Concludes
+    Stocktaking Phase"), is the headline's wording, not an event the body knows."""
+    nominal = frozenset(resources.load("events")["nominal"])
+    for ev in ann.of_kind(Kind.EVENT):
+        if ev.trigger in nominal or ev.attrs.get("header") or ev.attrs.get("implied"):
+            continue
+        if all(ann.sent_of[m.start] in ann.headlines for m in ev.mentions) and len(ev.label.split()) <= 2:
+            ann.remove(ev)
 
 
 def _content(label: str) -> frozenset[str]:

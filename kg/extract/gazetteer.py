@@ -148,6 +148,8 @@ def _generic_orgs(ann: Annotation) -> None:
             continue
         # the text's own expansion of a known acronym ("IOM [International Office of Migration]")
         k = start - 1
+        while k > 0 and texts[k][:1].isupper() and texts[k].isalpha():
+            k -= 1
         if k >= 1 and texts[k] in ("[", "(") and ann.gaz[k - 1] == ORG:
             continue
         label = ann.label(start, end)

@@ -194,8 +194,13 @@ def institution_words() -> frozenset[str]:
     }
     for org in resources.load("organizations")["organizations"]:
         for name in [org["name"], *org["variants"]]:
-            found.update(w for w in re.findall(r"[A-Z][a-z]+(?:-[A-Za-z]+)?", name) if w not in states)
+            found.update(w for w in _capitalised_words(name) if w not in states)
     posts = resources.load("posts")
     for phrase in [*posts["heads"], *posts["modifiers"]]:
-        found.update(re.findall(r"[A-Z][a-z]+(?:-[A-Za-z]+)?", phrase))
+        found.update(_capitalised_words(phrase))
     return frozenset(found)
+
+
+def _capitalised_words(name: str) -> list[str]:
+    """The capitalised words of a name, hyphenated words whole ("Nuclear-Test-Ban", not "Ban")."""
+    return [w.strip(",.()") for w in name.split() if re.fullmatch(r"[A-Z][a-z]+(?:-[A-Za-z]+)*[,.]?", w)]

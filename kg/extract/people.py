@@ -210,6 +210,8 @@ def _cue(ann: Annotation, nr: Run, r: dict[str, Any]) -> tuple[str | None, str |
         return "demonym", None
     if after.lower() in r["speech"] or before.lower() in r["speech"] or after.lower() in r["verbs_after"]:
         return "speech", None
+    if after.lower() in ("at", ",") and e + 1 < ann.n and ann.lowers[e + 1].rstrip(".:") in r["cues"]["contact_words"]:
+        return "contact", None  # "Lina Haddad at email: ...", "Lina Haddad, tel: ..."
     if after.lower() in r["copulas"]:  # "X was President of ...", "X will serve as Special Envoy"
         k = e + 1
         steps = 0

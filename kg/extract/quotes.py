@@ -53,6 +53,10 @@ def run(ann: Annotation) -> None:
         event = _event_of(ann, sent, verb, main)
         if event is not None:
             ann.fact(speaker, "speaksAt", event, sent)
+        # what a speaker cites: the documents named in what they said
+        for m, doc in ann.in_sent(sent, Kind.DOCUMENT):
+            if doc.trigger != "statement" and ann.sent_of[m.start] == sent:
+                ann.fact(speaker, "mentions", doc, sent)
 
 
 def _speaker(ann: Annotation, sent: int, spans: list[tuple[int, int]]) -> tuple[Ent, int] | None:

@@ -109,6 +109,8 @@ def _holders(
         if plural:
             people += [p for _, p in ann.in_range(found[0].end, b, Kind.PERSON) if p not in people]
         return people, None, "title"
+    if m.end < n and texts[m.end] in ("'s", "’s"):
+        return [], None, ""  # "the Secretary-General's report": the post owns something here
     # NAME, [det/lowercase words] [State's] POST  /  NAME (State), POST
     k = m.start - 1
     while k >= a and (ann.gaz[k] in (STATE, STATE_ADJ) or texts[k] in ("'s", "’s")):

@@ -7,6 +7,7 @@ import time
 import pytest
 
 from kg.extract import extract
+from kg.model import Kind
 from kg.model import Document
 
 from .conftest import read
@@ -25,6 +26,13 @@ def test_empty_text(text: str) -> None:
 
 def test_only_headers() -> None:
     x = read("7 December 2017\n\nGA/99999\n")
+    # the release's own symbol is a document; nothing else is there to read
+    assert [(e.kind, e.label) for e in x.entities] == [(Kind.DOCUMENT, "GA/99999")]
+    assert not x.relations
+
+
+def test_nothing_to_read() -> None:
+    x = read("7 December 2017\n\n12:30\n")
     assert not x.entities
     assert any("nothing could be extracted" in w for w in x.warnings)
 
