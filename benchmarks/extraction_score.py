@@ -27,6 +27,7 @@ from rdflib import Graph
 
 from kg.ingest import read_document
 from kg.pipeline import process
+from kg.validate import validate_graph
 
 ROOT = Path(__file__).resolve().parents[1]
 TYPES = ["people", "offices", "states", "organizations", "events", "documents", "relations"]
@@ -57,6 +58,7 @@ def main(argv: list[str] | None = None) -> int:
         onto.parse(f, format="turtle")
     totals: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
     per_doc: dict[str, Any] = {}
+    failed: list[str] = []
     seconds = 0.0
     for gold_path in sorted(glob.glob(os.path.join(a.gold, "*.json"))):
         with open(gold_path, encoding="utf-8") as f:
@@ -70,6 +72,12 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.perf_counter()
         _, graph = process(doc, "https://kg.example/id/")
         seconds += time.perf_counter() - t0
+        report = validate_graph(graph)
+        if not report.conforms:  # the store would not load it: it scores as nothing, as in score.py
+            failed.append(gold["doc"])
+            for v in report.violations[:3]:
+                print(f"  {gold['doc']}: does not conform: {v.focus} {v.path}: {v.message}", file=sys.stderr)
+            graph = Graph()
         res = sc.score_doc(sc.Predicted(graph, onto), gold, a.verbose)
         per_doc[gold["doc"]] = res
         for k, v in res.items():
@@ -88,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     tp, npred, ngold = (sum(x[i] for x in ent) for i in range(3))
     p, r, f1 = sc.prf(tp, npred, ngold)
     rows["entities"] = {"p": p, "r": r, "f1": f1}
-    print(f"{'entities':<14}{p:7.2f}{r:7.2f}{f1:7.2f}   docs={len(per_doc)}  {seconds * 1000:.0f} ms")
+    print(f"{'entities':<14}{p:7.2f}{r:7.2f}{f1:7.2f}   docs={len(per_doc)} failed={len(failed)}  {seconds * 1000:.0f} ms")
     if a.json:
         with open(a.json, "w", encoding="utf-8") as f:
             json.dump({"totals": rows, "per_doc": per_doc}, f, indent=1)

@@ -314,6 +314,21 @@ def _chairs(ann: Annotation, sent: int, r: dict[str, Any]) -> None:
         target = next((e for m, e in ann.in_sent(sent, Kind.EVENT) if m.start < k), None)
         for p in chairs:
             ann.fact(p, "chairs", target, sent)
+    # "X, who co-chaired the Suva dialogue, ...", "X presided over the meeting"
+    for t in range(a, b):
+        if ann.lowers[t] not in r["chair_verbs"]:
+            continue
+        k = t + 1 + (t + 1 < b and ann.lowers[t + 1] == "over")
+        event = next((e for m, e in ann.in_range(k, min(b, k + 4), Kind.EVENT)), None)
+        if event is None:
+            continue
+        j = t - 1
+        if j >= a and ann.lowers[j] == "who":
+            j -= 2 if j - 1 >= a and ann.texts[j - 1] == "," else 1
+        person = person_at(ann, j) if j >= a else None
+        if person is None:
+            person = next((p for _, p in reversed(ann.in_range(a, t, Kind.PERSON))), None)
+        ann.fact(person, "chairs", event, sent)
 
 
 def _chairs_by_post(ann: Annotation) -> None:

@@ -67,6 +67,7 @@ def _rules() -> dict[str, Any]:
         "label_drop_words",
         "standalone_triggers",
         "holding_verbs",
+        "part_words",
     ):
         out[key] = frozenset(r[key])
     out["actions"] = {k.lower(): v for k, v in r["implied_meeting_actions"].items()}
@@ -209,6 +210,15 @@ def _left(ann: Annotation, i: int, r: dict[str, Any]) -> int:
     return left
 
 
+@cache
+def _headline_verbs() -> frozenset[str]:
+    """Verbs a headline writes in title case ("... Concludes in Suva"): never part of a name."""
+    r = resources.load("events")
+    return frozenset(r["implied_meeting_actions"]) | frozenset(r["holding_verbs"]) | frozenset(
+        resources.load("people")["speech_verbs"]
+    )
+
+
 def _topic_left(ann: Annotation, i: int) -> int:
     """ "the| humanitarian affairs |segment", "the| operational activities for development |segment":
     lower-case topic words between a determiner and the trigger."""
@@ -244,7 +254,8 @@ def _tail(ann: Annotation, end: int, trig: str) -> int:
                 break
             j += 1
         k = j
-        while k < n and (
+        headline = ann.sent_of[end] in ann.headlines
+        while k < n and not (headline and lowers[k] in _headline_verbs()) and (
             (texts[k][:1].isupper() and texts[k] not in CALENDAR_WORDS)
             or ann.gaz[k]
             or is_ordinal(texts[k])
@@ -363,6 +374,13 @@ def _add(
         lowers[w] in r["modifiers"] for w in named
     ):
         return  # "a forum for Member States", "the consultation phase": a word, not an event's name
+    if trig in ("session", "ceremony", "segment") and right == t + len(trig.split()) and named and all(
+        lowers[w] in r["part_words"] for w in named
+    ):
+        whole = _last_event(ann, "meeting", t) or next(iter(ann.of_kind(Kind.EVENT)), None)
+        if whole is not None:  # "Speaking at the closing session, ...": the meeting's closing session
+            ann.mention(whole, left, right, "event-part")
+            return
     part_of = _part_of(ann, t + len(trig.split()), right, trig)
     if part_of is not None:  # "the closing ceremony of the meeting" is (part of) that meeting
         ann.mention(part_of, left, right, "event-part")

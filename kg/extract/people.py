@@ -169,13 +169,16 @@ def _cue(ann: Annotation, nr: Run, r: dict[str, Any]) -> tuple[str | None, str |
     before = texts[p] if p >= 0 else ""
     headline = ann.sent_of[s] in ann.headlines
     hon, titles = r["honorifics"], r["titles"]
-    if s > 0 and texts[s - 1] == "[" and before not in hon:
-        return None, None  # "MDG [Millennium Development Goals]": a gloss, not a name
+    if s > 0 and texts[s - 1] == "[":
+        close = next((k for k in range(e, min(ann.n, e + 3)) if texts[k] == "]"), None)
+        continued = close is not None and close + 1 < ann.n and ann.is_cap(close + 1)
+        if continued or not (before in hon or (p >= 0 and ann.ending_at(p, Kind.POST))):
+            return None, None  # "MDG [Millennium Development Goals] Advocate Group": a gloss, not a name
     if before in hon:
         return "honorific", hon[before] or None
     if before in titles:
         return "title", titles[before] or None
-    if p >= 0 and ann.ending_at(p, Kind.POST) is not None:
+    if p >= 0 and ann.ending_at(p, Kind.POST) is not None and not headline:
         return "post", None
     if p >= 1 and texts[p] == ",":
         k = p - 1

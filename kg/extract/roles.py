@@ -58,8 +58,9 @@ def run(ann: Annotation) -> None:
             continue
         status = m.attrs.get("status") or status
         start, end = _tenure_dates(ann, m)
-        if status is None and end is not None:
-            status = "former"
+        ref = ann.reference
+        if status is None and end is not None and ref is not None and (end.year, end.month or 12) < (ref.year, ref.month):
+            status = "former"  # a tenure that ended before the release
         m.attrs["holders"] = holders
         for h in holders:
             ann.fact(h, "holds", post, m.sent, status=status or "current", start=start, end=end)
@@ -239,8 +240,10 @@ def _verb_status(ann: Annotation, a: int, k: int, r: dict[str, Any]) -> str | No
 
 
 def _tenure_dates(ann: Annotation, m: Mention) -> tuple[PartialDate | None, PartialDate | None]:
-    """ "from 1990 to 1997", "(2010-2014)", "since 2005", "in 1992" right after the post."""
-    tail = ann.text[ann.ends[m.end - 1] : ann.ends[m.end - 1] + 60]
+    """ "from 1990 to 1997", "(2010-2014)", "since 2005", "in 1992" right after the post, or "for a
+    term beginning 1 January 2021 and ending 30 June 2023" in the clause that follows it."""
+    after = ann.ends[m.end - 1]
+    tail = ann.text[after : after + 60]
     mm = re.match(r"[\s,]*(?:\(|from |between )?((?:19|20)\d\d)\s*(?:-|to|and|until)\s*((?:19|20)\d\d)\b", tail)
     if mm:
         return PartialDate(int(mm.group(1))), PartialDate(int(mm.group(2)))
@@ -250,12 +253,14 @@ def _tenure_dates(ann: Annotation, m: Mention) -> tuple[PartialDate | None, Part
     mm = re.match(r"[\s,]*in ((?:19|20)\d\d)\b", tail)
     if mm:
         return PartialDate(int(mm.group(1))), None
-    # "for a term beginning 1 January 2021 and ending 30 June 2023"
+    clause = re.match(r"[^.;]{0,120}", ann.text[after:])
+    if clause is None or not re.search(r"\b(term|mandate|tenure)\b", clause.group(0)):
+        return None, None
     start = end = None
     for d in sentence_dates(ann, m.sent):
-        if d.first is None or d.start < ann.ends[m.end - 1]:
+        if d.first is None or not after <= d.start <= after + len(clause.group(0)):
             continue
-        before = ann.text[max(ann.ends[m.end - 1], d.start - 25) : d.start].lower()
+        before = ann.text[max(after, d.start - 25) : d.start].lower()
         if re.search(r"\b(beginning|starting|from|effective|as of)\b", before):
             start = start or d.first
         elif re.search(r"\b(ending|expiring|until|to|through)\b", before):
