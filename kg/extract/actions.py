@@ -292,28 +292,38 @@ def _adopts(ann: Annotation, sent: int, r: dict[str, Any]) -> None:
 
 
 def _chairs(ann: Annotation, sent: int, r: dict[str, Any]) -> None:
+    """ "chaired by X and Y", "would be the responsibility of Vice-President X": each phrase gives its
+    chairs (the people named after it, up to the end of the clause) to the event named last before it."""
     a, b = ann.sents[sent]
-    low = [ann.lowers[t] for t in range(a, b)]
-    text = " ".join(low)
-    for phrase in r["chair_by"]:
-        at = text.find(phrase)
-        if at < 0:
-            continue
-        k = a + len(text[:at].split()) + len(phrase.split())
-        chairs = []
-        t = k
-        while t < b and t - k < 30:
-            found = ann.starting_at(t, Kind.PERSON)
-            if found is not None:
-                chairs.append(found[1])
-                t = found[0].end
-                continue
-            if ann.lowers[t] in (".", ";") or (ann.lowers[t] in r["list_end"] and chairs):
-                break
+    phrases = sorted((p.split() for p in r["chair_by"]), key=len, reverse=True)
+    t = a
+    while t < b:
+        words = next((p for p in phrases if ann.lowers[t : t + len(p)] == p), None)
+        if words is None:
             t += 1
-        target = next((e for m, e in ann.in_sent(sent, Kind.EVENT) if m.start < k), None)
+            continue
+        k = t + len(words)
+        target = None
+        for m, e in ann.in_sent(sent, Kind.EVENT):
+            if m.end <= t and (target is None or m.start > target[0].start):
+                target = (m, e)
+        chairs: list[Ent] = []
+        j = k
+        while j < b and j - k < 30:
+            if ann.texts[j] in (".", ";") or (chairs and ann.lowers[j] in r["list_end"]):
+                break
+            if ann.starting_at(j, Kind.EVENT) is not None and chairs:
+                break
+            found = ann.starting_at(j, Kind.PERSON) or ann.starting_at(j, Kind.POST)
+            if found is not None:  # a person, or the post in apposition to them
+                if found[1].kind == Kind.PERSON:
+                    chairs.append(found[1])
+                j = found[0].end
+                continue
+            j += 1
         for p in chairs:
-            ann.fact(p, "chairs", target, sent)
+            ann.fact(p, "chairs", target[1] if target else None, sent)
+        t = max(k, j)
     # "X, who co-chaired the Suva dialogue, ...", "X presided over the meeting"
     for t in range(a, b):
         if ann.lowers[t] not in r["chair_verbs"]:

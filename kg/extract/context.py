@@ -121,7 +121,7 @@ def person_before(ann: Annotation, token: int, gender: str | None = None) -> Ent
     best: tuple[int, Ent] | None = None
     for p in ann.of_kind(Kind.PERSON):
         g = p.attrs.get("gender")
-        if gender and g and g != gender:
+        if (gender and g and g != gender) or p.attrs.get("credit"):
             continue
         for m in p.mentions:
             if m.end <= token and (best is None or m.start > best[0]):

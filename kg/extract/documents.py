@@ -234,6 +234,8 @@ def _lower_tail(ann: Annotation, end: int, r: dict[str, Any]) -> int:
             count += 1
             continue
         if t == "," and any(lowers[j] == "and" for j in range(k + 1, min(k + 4, n))):
+            if any(ann.texts[j][:1].isupper() for j in range(k + 1, min(k + 4, n))):
+                break  # ", and the General Assembly to consider ...": another clause
             k += 1
             continue
         break

@@ -418,7 +418,7 @@ def _add(
     target = ann.find(Kind.EVENT, key)
     if target is None:
         for ev in ann.of_kind(Kind.EVENT):
-            if ev.trigger == trig and _shares_name(ev.key, key):
+            if ev.trigger == trig and (_shares_name(ev.key, key) or (trig in r["nominal"] and _same_act(ev.key, key))):
                 target = ev
                 break
             # "an intergovernmental conference on ..." describes the named "Intergovernmental Conference ..."
@@ -479,6 +479,15 @@ def _shares_name(a: str, b: str) -> bool:
     return len(content) >= 2 and all(w in long for w in content)
 
 
+def _same_act(a: str, b: str) -> bool:
+    """ "election of the 47 members of the Council" and "election of the members of the new Human
+    Rights Council": one act (the same trigger, the same object)."""
+    stop = {"the", "of", "a", "an", "by", "to", "new", "and", "for", "on", "its", "their"}
+    wa = {w for w in a.split() if w not in stop and not w.isdigit()}
+    wb = {w for w in b.split() if w not in stop and not w.isdigit()}
+    return len(wa & wb) >= 3 or (len(wa & wb) >= 2 and (wa <= wb or wb <= wa))
+
+
 def _date_near(ann: Annotation, left: int, right: int, sent: int) -> bool:
     a, b = ann.idx[left], ann.ends[right - 1]
     return any(d.first is not None and (0 <= d.start - b <= 40 or 0 <= a - d.end <= 40) for d in sentence_dates(ann, sent))
@@ -510,6 +519,8 @@ def _implied_meetings(ann: Annotation, r: dict[str, Any]) -> None:
         if sent in ann.furniture:
             continue
         a, b = ann.sents[sent]
+        if ann.dateline_end and ann.idx[a] < ann.dateline_end:
+            a = ann.token_at(ann.dateline_end) + 1  # the sentence after its dateline
         for t in range(a, min(b, a + 12)):
             gerund = r["actions"].get(ann.lowers[t])
             if gerund is None or ann.quoted[t]:

@@ -287,6 +287,8 @@ def _add_person(ann: Annotation, nr: Run, cue: str, gender: str | None, r: dict[
     ann.mention(p, p_start, nr.end, cue)
     if gender and not p.attrs.get("gender"):
         p.attrs["gender"] = gender
+    # a photo credit or byline names a person who is never the speaker the text quotes
+    p.attrs["credit"] = all(m.rule in ("credit", "author") for m in p.mentions)
 
 
 def _known(ann: Annotation, words: list[str]) -> Ent | None:

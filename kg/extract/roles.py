@@ -102,9 +102,12 @@ def _holders(
     comma = k < n and texts[k] == ","
     if comma:
         k += 1
-    while k < n and (ann.space[k] or texts[k] in honorifics or texts[k] == "["):
+    found = None
+    while k < b:  # a name right after, over an honorific or a bracket ("Dr. [Ann] Lee")
+        found = ann.starting_at(k, Kind.PERSON)
+        if found is not None or not (ann.space[k] or texts[k] in honorifics or texts[k] == "["):
+            break
         k += 1
-    found = ann.starting_at(k, Kind.PERSON) if k < b else None
     if found is not None:
         people = [found[1]]
         if plural:
