@@ -63,6 +63,8 @@ def subject_org(ann: Annotation, sent: int, before: int | None = None) -> Ent | 
     a, b = ann.sents[sent]
     a = max(a, ann.token_at(ann.dateline_end) + 1) if ann.dateline_end and ann.idx[a] < ann.dateline_end else a
     end = b if before is None else min(before, b)
+    if a >= b:
+        return None  # the sentence is all dateline
     first = next((i for i in range(a, b) if not ann.space[i]), a)
     if ann.lowers[first] in ("it", "its") and sent > 0:
         prior = subject_org(ann, sent - 1)
