@@ -12,6 +12,7 @@ GET <base path>...        entity and document pages; Turtle, JSON-LD, ... by neg
 from __future__ import annotations
 
 import asyncio
+import re
 from importlib.resources import files
 from typing import Any
 
@@ -47,6 +48,13 @@ def examples() -> list[dict[str, str]]:
     return out
 
 
+def with_prefixes(query: str, prefixes: dict[str, str]) -> str:
+    """``query`` with PREFIX lines for the prefixes it uses: the endpoint knows them anyway, but the
+    query editor checks prefixes as it highlights, and shows IRIs in results with them."""
+    used = [p for p in sorted(prefixes) if re.search(rf"(?<![\w:<]){re.escape(p)}:", query)]
+    return "".join(f"PREFIX {p}: <{prefixes[p]}>\n" for p in used) + query
+
+
 def _html(text: str, status: int = 200) -> Response:
     return Response(text, status_code=status, media_type=pages.HTML_TYPE)
 
@@ -62,7 +70,7 @@ def query_page_config(endpoint: Endpoint) -> dict[str, Any]:
         "ontology": ONTOLOGY_GRAPH,
         "classes": sorted(t.iri for t in terms if t.kind == "class"),
         "properties": sorted(t.iri for t in terms if t.kind != "class"),
-        "examples": examples(),
+        "examples": [{**x, "query": with_prefixes(x["query"], endpoint.prefixes)} for x in examples()],
         "examplesVersion": 1,
     }
 

@@ -276,11 +276,8 @@ async def render(endpoint: Endpoint, site: Site, iri: str) -> str:
         )
     neighbours = list(drawn.values())
     summary = {
-        "represents": [
-            groups_entry
-            for p in (str(KG.representativeOf), str(KG.nationality))
-            for groups_entry in groups.get(p, [])
-        ],
+        "represents": groups.get(str(KG.representativeOf), []),
+        "nationality": groups.get(str(KG.nationality), []),
         "located": groups.get(str(KG.locatedIn), []),
     }
     return site.render(
