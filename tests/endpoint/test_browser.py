@@ -55,7 +55,8 @@ def page(browser):
     page.on("pageerror", lambda e: page.violations.append(f"script error: {e}"))
     page.add_init_script(
         "window.__csp = []; document.addEventListener('securitypolicyviolation', e => window.__csp.push("
-        "e.violatedDirective + ' ' + (e.target && e.target.outerHTML ? e.target.outerHTML.slice(0, 120) : '')))"
+        "e.violatedDirective + ' ' + (e.target && e.target.outerHTML ? e.target.outerHTML.slice(0, 99) : '')"
+        "))"
     )
 
     def handle(route):
