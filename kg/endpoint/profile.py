@@ -111,8 +111,9 @@ async def render(endpoint: Endpoint, site: Site, iri: str) -> str:
         f"""{P} SELECT DISTINCT ?s ?p ?o ?exact ?start ?end ?source ?title ?issued WHERE {{
               {{ ?st rdf:subject {e} ; rdf:predicate ?p ; rdf:object ?o . BIND({e} AS ?s) }}
               UNION {{ ?st rdf:subject ?s ; rdf:predicate ?p ; rdf:object {e} . BIND({e} AS ?o) }}
-              ?ann oa:hasBody ?st ; oa:hasTarget ?t . ?t oa:hasSource ?source ; oa:hasSelector ?q, ?pos .
-              ?q oa:exact ?exact . ?pos oa:start ?start ; oa:end ?end .
+              ?ann oa:hasBody ?st ; oa:hasTarget ?t . ?t oa:hasSource ?source ; oa:hasSelector ?q .
+              ?q oa:exact ?exact .
+              OPTIONAL {{ ?t oa:hasSelector ?pos . ?pos oa:start ?start ; oa:end ?end }}
               OPTIONAL {{ ?source dcterms:title ?title }} OPTIONAL {{ ?source dcterms:issued ?issued }}
             }} ORDER BY ?issued ?source ?start LIMIT 2000"""
     )
@@ -130,11 +131,13 @@ async def render(endpoint: Endpoint, site: Site, iri: str) -> str:
     names.update({v(r, "s"): v(r, "label") for r in incoming})
     for r in evidence:
         src = source(r)
-        anchor = f"{src.href}#chars-{v(r, 'start')}-{v(r, 'end')}"
+        anchor = f"{src.href}#chars-{v(r, 'start')}-{v(r, 'end')}" if v(r, "start") else src.href
         s, p, o = v(r, "s"), v(r, "p"), v(r, "o")
         outgoing = s == iri
         fact_sources[(p, o if outgoing else "←" + s)].setdefault(src.iri, (src, anchor))
-        sentence = sentences.setdefault((src.iri, v(r, "start")), Sentence(v(r, "exact"), src, anchor))
+        sentence = sentences.setdefault(
+            (src.iri, v(r, "start") or v(r, "exact")), Sentence(v(r, "exact"), src, anchor)
+        )
         other = names.get(o if outgoing else s) or site.short(o if outgoing else s)
         fact = f"{plabel(p)} {other}" if outgoing else f"{other} {plabel(p)} this"
         if fact not in sentence.facts:
