@@ -213,11 +213,19 @@ def graph_of(store: Store, graph_iri: str) -> Graph:
     return Graph().parse(data=data, format="nt")
 
 
-def validate_store(store: Store) -> list[tuple[str, ValidationReport]]:
-    """Validate each document graph (and the links graph, if any) on its own."""
+def validate_store(
+    store: Store, on_graph: Callable[[int, int], None] | None = None
+) -> list[tuple[str, ValidationReport]]:
+    """Validate each document graph (and the links graph, if any) on its own;
+    ``on_graph(done, total)`` after each one."""
     graphs = store.document_graphs()
     for suffix in ("", "-online", "-confirmed"):
         links = links_graph_iri(store.base) + suffix
         if store.has_graph(links):
             graphs.append(links)
-    return [(g, validate_graph(graph_of(store, g))) for g in graphs]
+    out = []
+    for g in graphs:
+        out.append((g, validate_graph(graph_of(store, g))))
+        if on_graph is not None:
+            on_graph(len(out), len(graphs))
+    return out

@@ -2,8 +2,8 @@
 
 One rdflib Graph per document, no blank nodes:
 
-* the source: ``<base>source/<doc-id>`` a kg:PressRelease with dcterms:source/issued/title and
-  kg:contentHash, kg:sourceOf each entity;
+* the source: ``<base>source/<doc-id>`` a kg:PressRelease with dcterms:source/issued/title,
+  kg:contentHash and its text (schema:articleBody), kg:sourceOf each entity;
 * each entity with its type, one English rdfs:label, skos:altLabel, and attributes;
 * each relation as a plain triple (so that simple queries stay simple) **and** as a reified
   kg:Statement whose IRI depends only on the fact, so every document stating it shares it;
@@ -106,6 +106,8 @@ class _Writer:
             g.add((s, DCTERMS.issued, Literal(doc.issued.isoformat(), datatype=XSD.date)))
         if doc.title:
             g.add((s, DCTERMS.title, Literal(doc.title)))
+        # the text itself, which evidence offsets point into (the document page shows it)
+        g.add((s, SCHEMA.articleBody, Literal(doc.text)))
 
     def write_entities(self) -> None:
         g = self.g

@@ -11,9 +11,11 @@ one ``kg.extract.annotation.Annotation`` of the document from one to the next.
 
 from __future__ import annotations
 
+import sys
+import types
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 from kg.extract.annotation import Annotation
 from kg.extract.backstop import Proposer, default_proposer
@@ -23,6 +25,19 @@ from kg.model import Document, Entity, Extraction, Kind, Mention, Quotation, Rel
 from kg.model import Span as CharSpan
 
 __all__ = ["extract"]
+
+
+class _CallableModule(types.ModuleType):
+    """``kg.extract(text)`` is the library's one-text call (``kg.api.extract``); importing this
+    package binds ``kg.extract`` to it, so the package answers that call too."""
+
+    def __call__(self, text: str, **options: Any) -> Any:
+        from kg.api import extract as read_text
+
+        return read_text(text, **options)
+
+
+sys.modules[__name__].__class__ = _CallableModule
 
 NOTHING_RECOGNISED = (
     "nothing could be extracted: no person, State, organisation, post, event or document was recognised"
