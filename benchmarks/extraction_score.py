@@ -61,8 +61,8 @@ def main(argv: list[str] | None = None) -> int:
     failed: list[str] = []
     seconds = 0.0
     for gold_path in sorted(glob.glob(os.path.join(a.gold, "*.json"))):
-        with open(gold_path, encoding="utf-8") as f:
-            gold = json.load(f)
+        with open(gold_path, encoding="utf-8") as gold_file:
+            gold = json.load(gold_file)
         text = Path(a.texts) / f"{gold['doc']}.txt"
         if not text.exists() or (a.doc and gold["doc"] not in a.doc):
             continue
@@ -96,10 +96,11 @@ def main(argv: list[str] | None = None) -> int:
     tp, npred, ngold = (sum(x[i] for x in ent) for i in range(3))
     p, r, f1 = sc.prf(tp, npred, ngold)
     rows["entities"] = {"p": p, "r": r, "f1": f1}
-    print(f"{'entities':<14}{p:7.2f}{r:7.2f}{f1:7.2f}   docs={len(per_doc)} failed={len(failed)}  {seconds * 1000:.0f} ms")
+    summary = f"docs={len(per_doc)} failed={len(failed)}  {seconds * 1000:.0f} ms"
+    print(f"{'entities':<14}{p:7.2f}{r:7.2f}{f1:7.2f}   {summary}")
     if a.json:
-        with open(a.json, "w", encoding="utf-8") as f:
-            json.dump({"totals": rows, "per_doc": per_doc}, f, indent=1)
+        with open(a.json, "w", encoding="utf-8") as out:
+            json.dump({"totals": rows, "per_doc": per_doc}, out, indent=1)
     return 0
 
 

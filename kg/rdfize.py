@@ -166,7 +166,7 @@ class _Writer:
             if capacity is not None:
                 g.add((node, KG.post, capacity))
 
-    def tenure(self, person: URIRef, post: URIRef, attrs: dict[str, object]) -> None:
+    def tenure(self, person: URIRef, post: URIRef, attrs: dict[str, str | PartialDate]) -> None:
         g = self.g
         node = URIRef(f"{self.source}/tenure/{_h(person, post)}")
         g.add((node, RDF.type, KG.Tenure))

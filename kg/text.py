@@ -8,6 +8,7 @@ original. ``parse_header`` reads a press release's release date, headline and da
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import re
@@ -220,9 +221,10 @@ def is_furniture(line: str) -> bool:
     if _MEETING_HEADER.match(line.strip()):
         return True
     found = find_full_date(line)
-    if found and len(re.sub(r"[\W\d_]+", " ", line.replace(line[found[1] : found[2]], "")).split()) <= 1:
-        return True  # a date (and a weekday) alone
-    return False
+    if found is None:
+        return False
+    rest = line.replace(line[found[1] : found[2]], "")
+    return len(re.sub(r"[\W\d_]+", " ", rest).split()) <= 1  # a date (and a weekday) alone
 
 
 def _title_candidate(line: str) -> bool:
@@ -254,18 +256,23 @@ def parse_header(text: str, max_lines: int = 12) -> Header:
         leading = _LEADING_DATE.match(line)
         iso = _ISO_NEAR_START.match(line)
         if issued is None and iso:
-            try:
+            with contextlib.suppress(ValueError):
                 issued = dt.date(int(iso[1]), int(iso[2]), int(iso[3]))
-            except ValueError:
-                pass
-        if issued is None and found and (len(line) < 80 or (leading and found[1] == 0) or _closing_date(line, found)):
+        if (
+            issued is None
+            and found
+            and (len(line) < 80 or (leading and found[1] == 0) or _closing_date(line, found))
+        ):
             issued = found[0]
         if _title_candidate(line) and not (found and len(line) < 40):
             titles.append(_without_closing_date(line))
     title = next((t for t in titles if not t.endswith(".")), titles[0] if titles else None)
-    if title is not None and titles and title != titles[0] and nonempty.index(
-        next(x for x in nonempty if _without_closing_date(x) == title)
-    ) > 4:
+    if (
+        title is not None
+        and titles
+        and title != titles[0]
+        and nonempty.index(next(x for x in nonempty if _without_closing_date(x) == title)) > 4
+    ):
         title = titles[0]
     dateline = find_dateline(text)
     place = country = None

@@ -63,7 +63,11 @@ def _agent(ann: Annotation, sent: int, verb: int, kinds: tuple[Kind, ...]) -> En
             return body
     if Kind.PERSON in kinds:
         for t in range(verb - 1, a - 1, -1):
-            p = person_at(ann, t) if ann.lowers[t] in ("he", "she") or ann.covered(t, t + 1, Kind.PERSON) else None
+            p = (
+                person_at(ann, t)
+                if ann.lowers[t] in ("he", "she") or ann.covered(t, t + 1, Kind.PERSON)
+                else None
+            )
             if p is not None:
                 return p
     k = verb + 1
@@ -169,9 +173,9 @@ def _appoints(ann: Annotation, sent: int, r: dict[str, Any]) -> None:
             chosen = [p for _, p in ann.in_range(a, t, Kind.PERSON)][-1:]
         else:
             if agent is None:
-                found = _post_before(ann, a, t)
-                agent = _holder(ann, found) if found else None
-            chosen = [e for e in _objects(ann, t + 1, b, (Kind.PERSON,), r)]
+                post = _post_before(ann, a, t)
+                agent = _holder(ann, post) if post else None
+            chosen = _objects(ann, t + 1, b, (Kind.PERSON,), r)
         for p in chosen:
             ann.fact(agent, "appoints", p, sent)
 
@@ -183,8 +187,13 @@ def _appointees(ann: Annotation, r: dict[str, Any]) -> None:
     if appointer is None:
         for sent in range(len(ann.sents)):
             a, b = ann.sents[sent]
-            at = next((t for t in range(a, b) if ann.lowers[t] in ("appointment", "appointments", "nomination")), None)
-            if at is not None and any(ann.lowers[t] in ("announced", "announces", "announce") for t in range(a, at)):
+            at = next(
+                (t for t in range(a, b) if ann.lowers[t] in ("appointment", "appointments", "nomination")),
+                None,
+            )
+            if at is not None and any(
+                ann.lowers[t] in ("announced", "announces", "announce") for t in range(a, at)
+            ):
                 appointer = _agent(ann, sent, at, (Kind.PERSON, Kind.ORGANIZATION))
                 if appointer is None:
                     found = _post_before(ann, a, at)
@@ -202,13 +211,9 @@ def _appointees(ann: Annotation, r: dict[str, Any]) -> None:
             if at < 0:
                 continue
             verb = a + len(text[:at].split())
-            people = [(m, p) for m, p in ann.in_range(a, verb, Kind.PERSON)]
+            people = ann.in_range(a, verb, Kind.PERSON)
             if people:
                 ann.fact(appointer, "appoints", people[-1][1], sent)
-            for m, p in ann.in_range(verb, b, Kind.PERSON):
-                k = m.start - 1
-                if k > a and ann.lowers[k] == "and" and ann.lowers[max(a, k - 1)] not in r["succeed_words"]:
-                    pass
             break
 
 
@@ -234,7 +239,9 @@ def _succeeds(ann: Annotation, sent: int, r: dict[str, Any]) -> None:
         k = t + 1
         if low == "successor" and k < b and ann.lowers[k] == "to":
             k += 1
-        while k < b and (ann.space[k] or ann.gaz[k] in (STATE, STATE_ADJ) or ann.texts[k] in ("'s", "’s", "the")):
+        while k < b and (
+            ann.space[k] or ann.gaz[k] in (STATE, STATE_ADJ) or ann.texts[k] in ("'s", "’s", "the")
+        ):
             k += 1
         found = person_starting(ann, k)
         if found is None:
@@ -242,7 +249,11 @@ def _succeeds(ann: Annotation, sent: int, r: dict[str, Any]) -> None:
         previous = found[1]
         successor = None
         for j in range(t - 1, a - 1, -1):
-            p = person_at(ann, j) if ann.lowers[j] in ("he", "she") or ann.covered(j, j + 1, Kind.PERSON) else None
+            p = (
+                person_at(ann, j)
+                if ann.lowers[j] in ("he", "she") or ann.covered(j, j + 1, Kind.PERSON)
+                else None
+            )
             if p is not None and p is not previous:
                 successor = p
                 break
@@ -262,13 +273,17 @@ def _adopts(ann: Annotation, sent: int, r: dict[str, Any]) -> None:
             docs = docs_after[:1]
             while k < b and ann.lowers[k] != "by":
                 k += 1
-            agent = ann.ent_at(k + 1 + (k + 1 < b and ann.lowers[k + 1] == "the"), Kind.ORGANIZATION) if k + 1 < b else None
+            agent = (
+                ann.ent_at(k + 1 + (k + 1 < b and ann.lowers[k + 1] == "the"), Kind.ORGANIZATION)
+                if k + 1 < b
+                else None
+            )
             for d in docs:
                 ann.fact(agent, "adopts", d, sent)
                 ev = ann.ent_at(t, Kind.EVENT)
                 ann.fact(ev, "adopts", d, sent)
             continue
-        passive = t > a and ann.lowers[t - 1] in r["passive_aux"] or (t > a and ann.texts[t - 1] == ",")
+        passive = (t > a and ann.lowers[t - 1] in r["passive_aux"]) or (t > a and ann.texts[t - 1] == ",")
         if passive:
             # "resolution S-16/1, adopted in April after the last Special Session on Syria"
             docs = [e for _, e in ann.in_range(a, t, Kind.DOCUMENT)][-1:]
@@ -277,12 +292,14 @@ def _adopts(ann: Annotation, sent: int, r: dict[str, Any]) -> None:
             for d in docs:
                 ann.fact(agent, "adopts", d, sent)
             continue
-        event = next((e for m, e in ann.in_sent(sent, Kind.EVENT) if m.start < t and not e.attrs.get("implied")), None)
+        event = next(
+            (e for m, e in ann.in_sent(sent, Kind.EVENT) if m.start < t and not e.attrs.get("implied")), None
+        )
         body = _agent(ann, sent, t, (Kind.ORGANIZATION,))
         agent = body
         if event is not None and (body is None or ann.ent_at(a, Kind.EVENT) is event):
             agent = event
-        for d in docs_after[: 4]:
+        for d in docs_after[:4]:
             ann.fact(agent, "adopts", d, sent)
     # a signing adopts what is signed
     for ev in ann.of_kind(Kind.EVENT):
@@ -350,7 +367,14 @@ def _chairs_by_post(ann: Annotation) -> None:
         for m in post.mentions:
             for t in range(m.start, m.end):
                 ev = ann.ent_at(t, Kind.EVENT)
-                if ev is not None and ev.trigger in ("session", "conference", "summit", "meeting", "forum", "segment"):
+                if ev is not None and ev.trigger in (
+                    "session",
+                    "conference",
+                    "summit",
+                    "meeting",
+                    "forum",
+                    "segment",
+                ):
                     ann.fact(f.subject, "chairs", ev, f.sents)
                     break
 

@@ -89,7 +89,7 @@ class Fact:
     predicate: str
     object: Ent
     sents: set[int] = field(default_factory=set)
-    attrs: dict[str, object] = field(default_factory=dict)
+    attrs: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -381,9 +381,9 @@ class Annotation:
             if e.kind not in kinds:
                 continue
             for m in e.mentions:
-                if m.end <= token and (within is None or token - m.end <= within):
-                    if best is None or m.start > best[0]:
-                        best = (m.start, e)
+                near = m.end <= token and (within is None or token - m.end <= within)
+                if near and (best is None or m.start > best[0]):
+                    best = (m.start, e)
         return best[1] if best else None
 
     # -- facts --------------------------------------------------------------------------------
@@ -405,9 +405,12 @@ class Annotation:
 
     def facts_of(self, predicate: str, subject: Ent | None = None, obj: Ent | None = None) -> Iterator[Fact]:
         for f in list(self.facts.values()):
-            if f.predicate == predicate and (subject is None or f.subject is subject):
-                if obj is None or f.object is obj:
-                    yield f
+            if (
+                f.predicate == predicate
+                and (subject is None or f.subject is subject)
+                and (obj is None or f.object is obj)
+            ):
+                yield f
 
     def drop_fact(self, f: Fact) -> None:
         self.facts.pop((f.subject.id, f.predicate, f.object.id), None)

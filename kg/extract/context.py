@@ -31,7 +31,9 @@ def resolve_body(ann: Annotation, word: str, token: int) -> Ent | None:
     later: tuple[int, Ent] | None = None
     for org in ann.of_kind(Kind.ORGANIZATION):
         words = org.label.split()
-        if not words or not (words[-1] == word or (word in ("Court", "Council", "Commission") and word in words)):
+        if not words or not (
+            words[-1] == word or (word in ("Court", "Council", "Commission") and word in words)
+        ):
             continue
         for m in org.mentions:
             if m.end - m.start == 1 and ann.texts[m.start] == word:
@@ -61,7 +63,11 @@ def subject_org(ann: Annotation, sent: int, before: int | None = None) -> Ent | 
     else, for a sentence opening with "It", the body of the sentence before. Bodies named inside a
     post ("Secretary-General of the United Nations") or in quotation marks do not count."""
     a, b = ann.sents[sent]
-    a = max(a, ann.token_at(ann.dateline_end) + 1) if ann.dateline_end and ann.idx[a] < ann.dateline_end else a
+    a = (
+        max(a, ann.token_at(ann.dateline_end) + 1)
+        if ann.dateline_end and ann.idx[a] < ann.dateline_end
+        else a
+    )
     end = b if before is None else min(before, b)
     if a >= b:
         return None  # the sentence is all dateline
@@ -80,9 +86,9 @@ def subject_org(ann: Annotation, sent: int, before: int | None = None) -> Ent | 
     for t in range(a, end):
         if ann.quoted[t] or ann.covered(t, t + 1, Kind.POST):
             continue
-        found = ann.starting_at(t, Kind.ORGANIZATION)
-        if found is not None and is_body(found[1]):
-            return found[1]
+        named = ann.starting_at(t, Kind.ORGANIZATION)
+        if named is not None and is_body(named[1]):
+            return named[1]
         if ann.texts[t] in BODY_WORDS and t > a and ann.lowers[t - 1] == "the":
             body = resolve_body(ann, ann.texts[t], t)
             if body is not None:
@@ -154,5 +160,5 @@ def person_starting(ann: Annotation, k: int) -> tuple[Mention, Ent] | None:
 
 
 @cache
-def HONORIFICS() -> frozenset[str]:  # noqa: N802
+def HONORIFICS() -> frozenset[str]:
     return frozenset(resources.load("people")["honorifics"])

@@ -122,7 +122,10 @@ def _surnames(ann: Annotation) -> None:
         words = _words(p)
         keys.setdefault(words[-1], []).append(p)
         # a first name the text already uses alone ("Dr. Tedros") stands for the person elsewhere
-        if any(fold(ann.span_text(m.start, m.end)).split()[-1:] == [words[0]] and m.end - m.start <= 2 for m in p.mentions):
+        if any(
+            fold(ann.span_text(m.start, m.end)).split()[-1:] == [words[0]] and m.end - m.start <= 2
+            for m in p.mentions
+        ):
             keys.setdefault(words[0], []).append(p)
     for t, text in enumerate(ann.texts):
         if len(text) <= 2 or not text[:1].isupper() or text in stop or ann.covered(t, t + 1):
@@ -132,9 +135,14 @@ def _surnames(ann: Annotation) -> None:
             continue
         if t + 1 < ann.n and ann.name_like[t + 1] and not ann.space[t + 1] and ann.texts[t + 1][:1].isupper():
             continue  # part of another name
-        if t > 0 and ann.name_like[t - 1] and ann.texts[t - 1][:1].isupper() and (t - 1) not in ann.sent_starts:
-            if ann.texts[t - 1] not in resources.load("people")["honorifics"]:
-                continue
+        if (
+            t > 0
+            and ann.name_like[t - 1]
+            and ann.texts[t - 1][:1].isupper()
+            and (t - 1) not in ann.sent_starts
+            and ann.texts[t - 1] not in resources.load("people")["honorifics"]
+        ):
+            continue
         ann.mention(found[0], t, t + 1, "surname")
 
 

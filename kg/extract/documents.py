@@ -118,9 +118,9 @@ def _symbols(ann: Annotation, r: dict[str, Any]) -> None:
                 doc = ann.entity(Kind.DOCUMENT, key, label, trigger="symbol")
             elif key != base and doc.key == base:
                 doc = ann.rekey(doc, key, label)
-            if symbol is not None and "symbol" not in doc.attrs:
-                doc.attrs["symbol"] = symbol
-            elif symbol is not None and doc.attrs.get("symbol") != symbol and "(" in symbol:
+            if (symbol is not None and "symbol" not in doc.attrs) or (
+                symbol is not None and doc.attrs.get("symbol") != symbol and "(" in symbol
+            ):
                 doc.attrs["symbol"] = symbol
             ann.mention(doc, a, b, "symbol")
 
@@ -161,16 +161,24 @@ def _named(ann: Annotation, r: dict[str, Any]) -> None:
         right = _tail(ann, i + k, capital, trig, r)
         has_name = left < i or right > i + k
         described = right < n and (
-            lowers[right] == "entitled" or (texts[right] == "(" and right + 1 < n and lowers[right + 1] == "document")
+            lowers[right] == "entitled"
+            or (texts[right] == "(" and right + 1 < n and lowers[right + 1] == "document")
         )
         if not described and (not has_name or (not capital and trig in r["need_name"] and right == i + k)):
             i += k
             continue
-        if not described and not capital and left < i and right == i + k and trig in r["need_name"]:
-            # "the Paris agreement" is named; "the peace agreement" is not
-            if not any(texts[x][:1].isupper() for x in range(left, i)):
-                i += k
-                continue
+        # "the Paris agreement" is named; "the peace agreement" is not
+        unnamed = not any(texts[x][:1].isupper() for x in range(left, i))
+        if (
+            not described
+            and not capital
+            and left < i
+            and right == i + k
+            and trig in r["need_name"]
+            and unnamed
+        ):
+            i += k
+            continue
         _add(ann, left, right, trig, r)
         i = max(right, i + k)
 
@@ -254,7 +262,9 @@ def _add(ann: Annotation, left: int, right: int, trig: str, r: dict[str, Any]) -
     if target is None:
         for d in ann.of_kind(Kind.DOCUMENT):
             dk = d.key.split()
-            if d.trigger == trig and (_subsequence(words, dk) or _subsequence(dk, words) or _described(label, d.label, trig)):
+            if d.trigger == trig and (
+                _subsequence(words, dk) or _subsequence(dk, words) or _described(label, d.label, trig)
+            ):
                 target = d
                 break
     if target is None:
@@ -308,9 +318,11 @@ def _described(new: str, old: str, trig: str) -> bool:
     i, j = a.index(trig), b.index(trig)
     if a[: i + 1] != b[: j + 1] or i == 0:
         return False
-    tail_a, tail_b = new.split()[i + 1 :], old.split()[j + 1 :]
-    lower = lambda ws: any(w[:1].islower() and w not in ("of", "for", "on", "the", "and", "to", "a") for w in ws)  # noqa: E731
-    return lower(tail_a) or lower(tail_b)
+    return _lower_tail_words(new.split()[i + 1 :]) or _lower_tail_words(old.split()[j + 1 :])
+
+
+def _lower_tail_words(words: list[str]) -> bool:
+    return any(w[:1].islower() and w not in ("of", "for", "on", "the", "and", "to", "a") for w in words)
 
 
 def _subsequence(short: list[str], long: list[str]) -> bool:
@@ -335,16 +347,21 @@ def _statements(ann: Annotation, r: dict[str, Any]) -> None:
             k += 1
         if k + 1 < n and lowers[k] == "by":
             author = next(
-                (e for _, e in ann.in_range(k + 1, min(n, k + 5), Kind.PERSON, Kind.ORGANIZATION, Kind.POST, Kind.STATE)),
+                (
+                    e
+                    for _, e in ann.in_range(
+                        k + 1, min(n, k + 5), Kind.PERSON, Kind.ORGANIZATION, Kind.POST, Kind.STATE
+                    )
+                ),
                 None,
             )
         if author is None and i >= 3 and lowers[i - 1] in ("a", "the") and lowers[i - 2] == "in":
             k = i - 3
             if lowers[k] in r["statement_verbs"] and k >= 1:
                 author = ann.ent_at(k - 1, Kind.PERSON, Kind.ORGANIZATION)
-        if author is None and i >= 2 and lowers[i - 2] == "in" and lowers[i - 1] == "a" and i + 2 < n:
-            if ann.texts[i + 1] == ",":  # "In a statement, Robinson appreciated ..."
-                author = ann.ent_at(i + 2, Kind.PERSON, Kind.ORGANIZATION)
+        opening = i >= 2 and lowers[i - 2] == "in" and lowers[i - 1] == "a" and i + 2 < n
+        if author is None and opening and ann.texts[i + 1] == ",":  # "In a statement, Robinson ..."
+            author = ann.ent_at(i + 2, Kind.PERSON, Kind.ORGANIZATION)
         if author is None:
             continue
         if author.kind == Kind.ORGANIZATION:

@@ -112,7 +112,9 @@ def _reference(ann: Annotation) -> None:
 # -- the meeting a UN release's header names ------------------------------------------------
 
 _HEADER_SESSION = re.compile(r"^\s*(?P<session>[\w-]+ (?:Special |Emergency )?Session),?\s*$", re.M)
-_HEADER_MEETING = re.compile(r"^\s*(?P<meeting>\d+(?:st|nd|rd|th) Meeting)(?: \((?:AM|PM|Night)\))?\s*$", re.M)
+_HEADER_MEETING = re.compile(
+    r"^\s*(?P<meeting>\d+(?:st|nd|rd|th) Meeting)(?: \((?:AM|PM|Night)\))?\s*$", re.M
+)
 
 
 def _header_meeting(ann: Annotation) -> None:
@@ -139,7 +141,12 @@ def _header_meeting(ann: Annotation) -> None:
     ev = ann.entity(Kind.EVENT, norm_key(label), label, trigger="meeting")
     ann.mention(ev, a, b, "header-meeting")
     if session is not None:
-        ann.mention(ev, ann.token_at(session.start("session")), ann.token_at(session.end("session") - 1) + 1, "header-meeting")
+        ann.mention(
+            ev,
+            ann.token_at(session.start("session")),
+            ann.token_at(session.end("session") - 1) + 1,
+            "header-meeting",
+        )
     ev.attrs["header"] = True
     if body is not None:
         ev.attrs["body"] = body
@@ -195,7 +202,16 @@ def _left(ann: Annotation, i: int, r: dict[str, Any]) -> int:
             break
         if re.match(r"^[\w]+-(day|week|month|year)$", lowers[p]) or ann.covered(p, p + 1, Kind.PERSON):
             break
-        if p in ann.sent_starts and lowers[p] in ("following", "during", "at", "in", "on", "speaking", "opening", "after"):
+        if p in ann.sent_starts and lowers[p] in (
+            "following",
+            "during",
+            "at",
+            "in",
+            "on",
+            "speaking",
+            "opening",
+            "after",
+        ):
             break
         if (
             lowers[p] in r["modifiers"]
@@ -214,8 +230,10 @@ def _left(ann: Annotation, i: int, r: dict[str, Any]) -> int:
 def _headline_verbs() -> frozenset[str]:
     """Verbs a headline writes in title case ("... Concludes in Suva"): never part of a name."""
     r = resources.load("events")
-    return frozenset(r["implied_meeting_actions"]) | frozenset(r["holding_verbs"]) | frozenset(
-        resources.load("people")["speech_verbs"]
+    return (
+        frozenset(r["implied_meeting_actions"])
+        | frozenset(r["holding_verbs"])
+        | frozenset(resources.load("people")["speech_verbs"])
     )
 
 
@@ -245,7 +263,9 @@ def _tail(ann: Annotation, end: int, trig: str) -> int:
             if j < n and texts[j][:1].isupper():
                 found = ann.starting_at(j, Kind.DOCUMENT)
                 return found[0].end if found is not None else org_tail(ann, j + 1)
-        if not (lowers[right] in ("of", "on", "for", "to", "and", "against") and not texts[right][:1].isupper()):
+        if not (
+            lowers[right] in ("of", "on", "for", "to", "and", "against") and not texts[right][:1].isupper()
+        ):
             break
         conn = lowers[right]
         j = right + 1
@@ -255,19 +275,36 @@ def _tail(ann: Annotation, end: int, trig: str) -> int:
             j += 1
         k = j
         headline = ann.sent_of[end] in ann.headlines
-        while k < n and not (headline and lowers[k] in _headline_verbs()) and (
-            (texts[k][:1].isupper() and texts[k] not in CALENDAR_WORDS)
-            or ann.gaz[k]
-            or is_ordinal(texts[k])
-            or (k > j and lowers[k] in ("session", "meeting") and (texts[k - 1][:1].isupper() or is_ordinal(texts[k - 1])))
-            or (k > j and texts[k] == "," and k + 1 < n and texts[k + 1][:1].isupper())
-            or (k > j and lowers[k] == "and" and k + 1 < n and texts[k + 1][:1].isupper())
+        while (
+            k < n
+            and not (headline and lowers[k] in _headline_verbs())
+            and (
+                (texts[k][:1].isupper() and texts[k] not in CALENDAR_WORDS)
+                or ann.gaz[k]
+                or is_ordinal(texts[k])
+                or (
+                    k > j
+                    and lowers[k] in ("session", "meeting")
+                    and (texts[k - 1][:1].isupper() or is_ordinal(texts[k - 1]))
+                )
+                or (k > j and texts[k] == "," and k + 1 < n and texts[k + 1][:1].isupper())
+                or (k > j and lowers[k] == "and" and k + 1 < n and texts[k + 1][:1].isupper())
+            )
         ):
             k += 1
         while k > j and texts[k - 1] in (",", "and"):
             k -= 1
         if k == j:
-            if conn in ("on", "for") and trig in ("meeting", "conference", "summit", "dialogue", "segment", "session", "forum", "debate"):
+            if conn in ("on", "for") and trig in (
+                "meeting",
+                "conference",
+                "summit",
+                "dialogue",
+                "segment",
+                "session",
+                "forum",
+                "debate",
+            ):
                 k = _lower_words(ann, j, 8)
                 if k == j:
                     break
@@ -281,7 +318,30 @@ def _tail(ann: Annotation, end: int, trig: str) -> int:
 
 def _lower_words(ann: Annotation, j: int, limit: int) -> int:
     """Lower-case words of a topic ("on ocean health", "on the right to development")."""
-    stop = {"at", "in", "by", "with", "that", "which", "was", "is", "will", "were", "are", "be", "from", "as", "would", "after", "before", "during", "where", "when", "and", "under"}
+    stop = {
+        "at",
+        "in",
+        "by",
+        "with",
+        "that",
+        "which",
+        "was",
+        "is",
+        "will",
+        "were",
+        "are",
+        "be",
+        "from",
+        "as",
+        "would",
+        "after",
+        "before",
+        "during",
+        "where",
+        "when",
+        "and",
+        "under",
+    }
     last = j
     k = j
     count = 0
@@ -311,7 +371,12 @@ def _nominal_tail(ann: Annotation, end: int) -> int:
     while k < n and steps < 16:
         low = lowers[k]
         t = ann.texts[k]
-        if low in ("of", "to", "between", "by", "the", "a", "its", "and", "new", "for") or t[:1].isupper() or t in ("(", ")") or t.isdigit():
+        if (
+            low in ("of", "to", "between", "by", "the", "a", "its", "and", "new", "for")
+            or t[:1].isupper()
+            or t in ("(", ")")
+            or t.isdigit()
+        ):
             if t[:1].isupper() or t.isdigit() or t == ")":
                 right = k + 1
             k += 1
@@ -327,7 +392,13 @@ def _nominal_tail(ann: Annotation, end: int) -> int:
 
 
 def _add(
-    ann: Annotation, left: int, right: int, t: int, trig: str, spans: list[tuple[int, int, int, str]], r: dict[str, Any]
+    ann: Annotation,
+    left: int,
+    right: int,
+    t: int,
+    trig: str,
+    spans: list[tuple[int, int, int, str]],
+    r: dict[str, Any],
 ) -> None:
     texts, lowers = ann.texts, ann.lowers
     sent = ann.sent_of[t]
@@ -355,7 +426,11 @@ def _add(
         if trig in r["capitalised_only"] and texts[t][0].islower():
             return
         venue = left > 1 and lowers[left - 1] in ("the", "a") and lowers[left - 2] in ("at", "during", "in")
-        if trig in r["standalone_triggers"] and (venue or _date_near(ann, left, right, sent)) and not ann.quoted[t]:
+        if (
+            trig in r["standalone_triggers"]
+            and (venue or _date_near(ann, left, right, sent))
+            and not ann.quoted[t]
+        ):
             ev = ann.entity(Kind.EVENT, norm_key(label), label, trigger=trig)
             ann.mention(ev, left, right, "event")
             return
@@ -370,12 +445,17 @@ def _add(
         if same is not None:
             ann.mention(same, left, right, "event-ref")
         return
-    if trig in r["capitalised_only"] and (headline or texts[t][0].islower()) and not any(
-        lowers[w] in r["modifiers"] for w in named
+    if (
+        trig in r["capitalised_only"]
+        and (headline or texts[t][0].islower())
+        and not any(lowers[w] in r["modifiers"] for w in named)
     ):
         return  # "a forum for Member States", "the consultation phase": a word, not an event's name
-    if trig in ("session", "ceremony", "segment") and right == t + len(trig.split()) and named and all(
-        lowers[w] in r["part_words"] for w in named
+    if (
+        trig in ("session", "ceremony", "segment")
+        and right == t + len(trig.split())
+        and named
+        and all(lowers[w] in r["part_words"] for w in named)
     ):
         whole = _last_event(ann, "meeting", t) or next(iter(ann.of_kind(Kind.EVENT)), None)
         if whole is not None:  # "Speaking at the closing session, ...": the meeting's closing session
@@ -390,8 +470,10 @@ def _add(
         label = label.split(" ", 1)[1]  # "the last special session" names "special session"
     # "its thirtieth session", "their first meeting" -> "... of the <body>"
     prev = left - 1
-    if " of " not in label and trig in ("session", "meeting", "segment", "sessions", "meetings") and (
-        prev >= 0 and lowers[prev] in ("its", "their", "the")
+    if (
+        " of " not in label
+        and trig in ("session", "meeting", "segment", "sessions", "meetings")
+        and (prev >= 0 and lowers[prev] in ("its", "their", "the"))
     ):
         numbered = any(is_ordinal(texts[w]) or re.match(r"^(19|20)\d\d$", texts[w]) for w in named)
         body = subject_org(ann, sent, before=left) if lowers[prev] != "the" else None
@@ -418,11 +500,18 @@ def _add(
     target = ann.find(Kind.EVENT, key)
     if target is None:
         for ev in ann.of_kind(Kind.EVENT):
-            if ev.trigger == trig and (_shares_name(ev.key, key) or (trig in r["nominal"] and _same_act(ev.key, key))):
+            if ev.trigger == trig and (
+                _shares_name(ev.key, key) or (trig in r["nominal"] and _same_act(ev.key, key))
+            ):
                 target = ev
                 break
             # "an intergovernmental conference on ..." describes the named "Intergovernmental Conference ..."
-            if not caps and ev.trigger == trig and ev.label[:1].isupper() and ev.key.split()[0] == key.split()[0]:
+            if (
+                not caps
+                and ev.trigger == trig
+                and ev.label[:1].isupper()
+                and ev.key.split()[0] == key.split()[0]
+            ):
                 ann.mention(ev, left, right, "event-ref")
                 return
     if target is None:
@@ -439,7 +528,11 @@ def _add(
 
 def _part_of(ann: Annotation, end: int, right: int, trig: str) -> Ent | None:
     """The event a ceremony, segment or opening session belongs to: "... of the meeting"."""
-    if trig not in ("ceremony", "segment", "session", "phase", "part") or end + 1 >= ann.n or ann.lowers[end] != "of":
+    if (
+        trig not in ("ceremony", "segment", "session", "phase", "part")
+        or end + 1 >= ann.n
+        or ann.lowers[end] != "of"
+    ):
         return None
     k = end + 1
     if ann.lowers[k] not in ("the", "this", "that"):
@@ -448,7 +541,11 @@ def _part_of(ann: Annotation, end: int, right: int, trig: str) -> Ent | None:
     found = ann.starting_at(k, Kind.EVENT)
     if found is not None and found[0].end >= right - 1:
         return found[1]
-    if k < ann.n and ann.lowers[k] in ("meeting", "conference", "summit", "session", "forum") and k + 1 >= right:
+    if (
+        k < ann.n
+        and ann.lowers[k] in ("meeting", "conference", "summit", "session", "forum")
+        and k + 1 >= right
+    ):
         return _last_event(ann, ann.lowers[k], k)
     return None
 
@@ -475,7 +572,9 @@ def _last_event(ann: Annotation, trig: str, before: int) -> Ent | None:
 def _shares_name(a: str, b: str) -> bool:
     wa, wb = a.split(), b.split()
     short, long = (wa, wb) if len(wa) <= len(wb) else (wb, wa)
-    content = [w for w in short if w not in ("the", "of", "on", "for", "a", "to", "and", "un", "united", "nations")]
+    content = [
+        w for w in short if w not in ("the", "of", "on", "for", "a", "to", "and", "un", "united", "nations")
+    ]
     return len(content) >= 2 and all(w in long for w in content)
 
 
@@ -490,7 +589,10 @@ def _same_act(a: str, b: str) -> bool:
 
 def _date_near(ann: Annotation, left: int, right: int, sent: int) -> bool:
     a, b = ann.idx[left], ann.ends[right - 1]
-    return any(d.first is not None and (0 <= d.start - b <= 40 or 0 <= a - d.end <= 40) for d in sentence_dates(ann, sent))
+    return any(
+        d.first is not None and (0 <= d.start - b <= 40 or 0 <= a - d.end <= 40)
+        for d in sentence_dates(ann, sent)
+    )
 
 
 def sentence_dates(ann: Annotation, sent: int) -> list[DateMention]:
@@ -535,13 +637,17 @@ def _implied_meetings(ann: Annotation, r: dict[str, Any]) -> None:
             if named and not sitting:
                 break
             if any(
-                ev.trigger in r["nominal"] and (body.label in ev.label or ann.covered(m.start, m.end, Kind.ORGANIZATION))
+                ev.trigger in r["nominal"]
+                and (body.label in ev.label or ann.covered(m.start, m.end, Kind.ORGANIZATION))
                 for ev in ann.of_kind(Kind.EVENT)
                 for m in ev.mentions[:1]
                 if any(o is body for _, o in ann.in_range(m.start, m.end, Kind.ORGANIZATION))
             ):
                 break  # the release names the act itself ("Adoption of ... by the Security Council")
-            header = next((e for e in ann.of_kind(Kind.EVENT) if e.attrs.get("header") and e.attrs.get("body") is body), None)
+            header = next(
+                (e for e in ann.of_kind(Kind.EVENT) if e.attrs.get("header") and e.attrs.get("body") is body),
+                None,
+            )
             if header is not None:
                 ann.mention(header, t, t + 1, "implied-meeting")
                 done.add(body.id)
@@ -599,9 +705,9 @@ def _dates(ann: Annotation, ev: Ent, r: dict[str, Any]) -> None:
             if ann.covered(t, t + 1, Kind.POST, Kind.DOCUMENT, Kind.PERSON):
                 continue
             cue = _cue_before(ann, d.start, ann.idx[ann.sents[m.sent][0]])
-            if cue in ("term", "beginning", "expiring", "until", "effective", "mandate", "from") and not ev.attrs.get("signed"):
-                if cue != "from" or d.last is None:
-                    continue
+            term = cue in ("term", "beginning", "expiring", "until", "effective", "mandate", "from")
+            if term and not ev.attrs.get("signed") and (cue != "from" or d.last is None):
+                continue  # a term that begins later is not the meeting's date
             if d.last is not None:
                 start, end = start or d.first, end or d.last
             elif cue in r["end_words"]:
@@ -626,9 +732,26 @@ def _dates(ann: Annotation, ev: Ent, r: dict[str, Any]) -> None:
 def _cue_before(ann: Annotation, char: int, floor: int) -> str:
     words = re.findall(r"[a-z]+", ann.text[max(floor, char - 30) : char].lower())
     for w in reversed(words):
-        if w in ("on", "in", "the", "of", "by", "and", "at", "be", "is", "are", "will", "expected", "held", "was", "were", "which"):
+        if w in (
+            "on",
+            "in",
+            "the",
+            "of",
+            "by",
+            "and",
+            "at",
+            "be",
+            "is",
+            "are",
+            "will",
+            "expected",
+            "held",
+            "was",
+            "were",
+            "which",
+        ):
             continue
-        return w
+        return str(w)
     return ""
 
 
@@ -650,7 +773,9 @@ def _places(ann: Annotation) -> None:
             for pm, pe in ann.in_sent(m.sent, Kind.PLACE, Kind.STATE):
                 if pm.start == 0 or ann.lowers[pm.start - 1] not in ("in", "at"):
                     continue
-                if ann.covered(pm.start, pm.end, Kind.POST, Kind.ORGANIZATION, Kind.DOCUMENT) and not ann.covered(pm.start, pm.end, Kind.EVENT):
+                if ann.covered(
+                    pm.start, pm.end, Kind.POST, Kind.ORGANIZATION, Kind.DOCUMENT
+                ) and not ann.covered(pm.start, pm.end, Kind.EVENT):
                     continue
                 if ann.gaz[pm.start] == STATE and pe.kind == Kind.STATE and ann.lowers[pm.start - 1] == "at":
                     continue
@@ -666,7 +791,12 @@ def _places(ann: Annotation) -> None:
         return
     for ev in ann.of_kind(Kind.EVENT):
         when = ev.attrs.get("start") or ev.attrs.get("end")
-        if "location" in ev.attrs or not isinstance(when, PartialDate) or when.day is None or when.month is None:
+        if (
+            "location" in ev.attrs
+            or not isinstance(when, PartialDate)
+            or when.day is None
+            or when.month is None
+        ):
             continue
         if abs((dt.date(when.year, when.month, when.day) - ref).days) <= 7:
             ev.attrs["location"] = place

@@ -37,16 +37,22 @@ def prune(ann: Annotation) -> None:
         if not re.search(r" (of|for|to|in|on|at) ", bare) and bare not in always and post.key not in always:
             ann.remove(post)
     by_person: dict[str, list[Ent]] = {}
-    for f in ann.facts_of("holds"):
-        by_person.setdefault(f.subject.id, []).append(f.object)
+    for held in ann.facts_of("holds"):
+        by_person.setdefault(held.subject.id, []).append(held.object)
     for pid, posts in by_person.items():
         for a in posts:
             ca = _content(a.label)
             for b in posts:
-                if a is not b and (ca < _content(b.label) or (ca == _content(b.label) and len(a.label) < len(b.label))):
-                    f = ann.facts.get((pid, "holds", a.id))
-                    if f is not None and f.attrs.get("status") == ann.facts.get((pid, "holds", b.id), f).attrs.get("status"):
-                        ann.drop_fact(f)
+                if a is not b and (
+                    ca < _content(b.label) or (ca == _content(b.label) and len(a.label) < len(b.label))
+                ):
+                    lesser = ann.facts.get((pid, "holds", a.id))
+                    other = ann.facts.get((pid, "holds", b.id))
+                    same_status = other is None or (
+                        lesser is not None and lesser.attrs.get("status") == other.attrs.get("status")
+                    )
+                    if lesser is not None and same_status:
+                        ann.drop_fact(lesser)
                         if not any(True for _ in ann.facts_of("holds", obj=a)):
                             ann.remove(a)
                     break
@@ -66,7 +72,9 @@ def _headline_events(ann: Annotation) -> None:
 def _content(label: str) -> frozenset[str]:
     words = re.sub(r"[-,']", " ", label.lower()).split()
     return frozenset(
-        w for w in words if w not in ("the", "of", "for", "to", "a", "and", "in", "on", "its", "s", "un", "united", "nations")
+        w
+        for w in words
+        if w not in ("the", "of", "for", "to", "a", "and", "in", "on", "its", "s", "un", "united", "nations")
     )
 
 
@@ -106,12 +114,16 @@ def to_extraction(ann: Annotation, result: Extraction) -> None:
     for f in ann.facts.values():
         if f.subject.id in ids and f.object.id in ids:
             evidence = [sentence_spans[i] for i in sorted(f.sents)]
-            attrs = {k: v for k, v in f.attrs.items() if v is not None}
-            result.relations.append(Relation(f.subject.id, f.predicate, f.object.id, evidence, attrs))
+            qualifiers: dict[str, str | PartialDate] = {
+                k: v for k, v in f.attrs.items() if isinstance(v, str | PartialDate)
+            }
+            result.relations.append(Relation(f.subject.id, f.predicate, f.object.id, evidence, qualifiers))
     for q in ann.quotes:
         if q.speaker.id in ids:
             event = q.event.id if q.event is not None and q.event.id in ids else None
-            result.quotations.append(Quotation(CharSpan(q.start, q.end), text[q.start : q.end], q.speaker.id, event))
+            result.quotations.append(
+                Quotation(CharSpan(q.start, q.end), text[q.start : q.end], q.speaker.id, event)
+            )
     result.warnings.extend(ann.warnings)
 
 

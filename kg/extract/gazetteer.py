@@ -74,8 +74,29 @@ def _tabled(ann: Annotation) -> None:
 
 
 _ORG_SUFFIXES = frozenset(
-    "Limited Ltd Ltd. Inc. Inc Airways Airlines Bank Holdings Corporation Company Group Telecom Times Post "
-    "News Television Radio University Institute Foundation".split()
+    [
+        "Limited",
+        "Ltd",
+        "Ltd.",
+        "Inc.",
+        "Inc",
+        "Airways",
+        "Airlines",
+        "Bank",
+        "Holdings",
+        "Corporation",
+        "Company",
+        "Group",
+        "Telecom",
+        "Times",
+        "Post",
+        "News",
+        "Television",
+        "Radio",
+        "University",
+        "Institute",
+        "Foundation",
+    ]
 )
 _NOT_BEFORE = frozenset({"The", "In", "Of", "And", "For", "From", "To", "By", "With", "At", "On", "As"})
 
@@ -226,7 +247,11 @@ def _regional_groups(ann: Annotation) -> None:
         left = i
         while left > 0 and (
             ann.texts[left - 1] in adjectives
-            or (ann.lowers[left - 1] in ("and", "other") and left - 2 >= 0 and ann.texts[left - 2] in adjectives)
+            or (
+                ann.lowers[left - 1] in ("and", "other")
+                and left - 2 >= 0
+                and ann.texts[left - 2] in adjectives
+            )
             or (ann.lowers[left - 1] == "other" and ann.lowers[left - 2] == "and")
         ):
             left -= 1
@@ -260,9 +285,9 @@ def _acronyms(ann: Annotation) -> None:
     if not defined:
         return
     for i, t in enumerate(texts):
-        org = defined.get(t)
-        if org is not None and not ann.covered(i, i + 1):
-            ann.mention(org, i, i + 1, "acronym")
+        named = defined.get(t)
+        if named is not None and not ann.covered(i, i + 1):
+            ann.mention(named, i, i + 1, "acronym")
     # a dateline's agency credit: "UNITED NATIONS, May 24 (APP):" names the news agency
     dl = ann.dateline
     if dl is not None:
@@ -283,4 +308,3 @@ def _labels(ann: Annotation) -> None:
             if isinstance(acronyms, list) and (longest in acronyms or len(longest) > 6):
                 org.alt.add(org.label)
                 org.label = longest
-

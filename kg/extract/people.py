@@ -95,13 +95,12 @@ def name_runs(ann: Annotation, cls: list[int], limit: int) -> list[Run]:
                 names += 1
                 last_name = j
                 j += 1
-            elif c & INITIAL:
-                j += 1
-            elif c & PARTICLE and j + 1 < n and cls[j + 1] & (NAME | PARTICLE):
-                j += 1
-            elif ann.texts[j] in _BRACKETS and j + 1 < n and cls[j + 1] & NAME:
-                j += 1
-            elif ann.texts[j] == "]" and j > start:
+            elif (
+                c & INITIAL
+                or (c & PARTICLE and j + 1 < n and cls[j + 1] & (NAME | PARTICLE))
+                or (ann.texts[j] in _BRACKETS and j + 1 < n and cls[j + 1] & NAME)
+                or (ann.texts[j] == "]" and j > start)
+            ):
                 j += 1
             else:
                 break
@@ -183,11 +182,15 @@ def _cue(ann: Annotation, nr: Run, r: dict[str, Any]) -> tuple[str | None, str |
     if p >= 1 and texts[p] == ",":
         k = p - 1
         found_state = ann.ending_at(k, Kind.STATE)
-        if found_state is not None and found_state[0].start >= 1 and lowers[found_state[0].start - 1] == "from":
+        if (
+            found_state is not None
+            and found_state[0].start >= 1
+            and lowers[found_state[0].start - 1] == "from"
+        ):
             k = found_state[0].start - 2  # "the Vice-President from Argentina, X"
-        if k >= 0 and ann.ending_at(k, Kind.POST) is not None:
-            if e >= ann.n or texts[e] in (",", ".", "(", ";", ":") or ann.space[e]:
-                return "post", None
+        ends_name = e >= ann.n or texts[e] in (",", ".", "(", ";", ":") or ann.space[e]
+        if k >= 0 and ann.ending_at(k, Kind.POST) is not None and ends_name:
+            return "post", None
     if p >= 1 and lowers[p] in ("by", "from", "with") and lowers[p - 1] in r["cues"]["author_words"]:
         return "author", None  # "Statement by X", "Message from X" (also in a headline)
     after = texts[e] if e < ann.n else ""
@@ -213,7 +216,11 @@ def _cue(ann: Annotation, nr: Run, r: dict[str, Any]) -> tuple[str | None, str |
         return "demonym", None
     if after.lower() in r["speech"] or before.lower() in r["speech"] or after.lower() in r["verbs_after"]:
         return "speech", None
-    if after.lower() in ("at", ",") and e + 1 < ann.n and ann.lowers[e + 1].rstrip(".:") in r["cues"]["contact_words"]:
+    if (
+        after.lower() in ("at", ",")
+        and e + 1 < ann.n
+        and ann.lowers[e + 1].rstrip(".:") in r["cues"]["contact_words"]
+    ):
         return "contact", None  # "Lina Haddad at email: ...", "Lina Haddad, tel: ..."
     if after.lower() in r["copulas"]:  # "X was President of ...", "X will serve as Special Envoy"
         k = e + 1
@@ -234,16 +241,24 @@ def _cue(ann: Annotation, nr: Run, r: dict[str, Any]) -> tuple[str | None, str |
         if k < ann.n and (lowers[k] in r["words_after"] or texts[k].isdigit()):
             return "apposition", None
         steps = 0
-        while k < ann.n and steps < 5 and (lowers[k] in ("the", "a", "an", "its", "his", "her") or (
-            texts[k][:1].islower() and texts[k].isalpha())):
+        while (
+            k < ann.n
+            and steps < 5
+            and (
+                lowers[k] in ("the", "a", "an", "its", "his", "her")
+                or (texts[k][:1].islower() and texts[k].isalpha())
+            )
+        ):
             k += 1
             steps += 1
         if k < ann.n and texts[k] in ("'s", "’s"):
             k += 1
         if k < ann.n and (ann.starting_at(k, Kind.POST) is not None or ann.gaz[k] == STATE):
             found = ann.starting_at(k, Kind.STATE)
-            if found is None or (found[0].end < ann.n and texts[found[0].end] in ("'s", "’s")) or (
-                ann.starting_at(k, Kind.POST) is not None
+            if (
+                found is None
+                or (found[0].end < ann.n and texts[found[0].end] in ("'s", "’s"))
+                or (ann.starting_at(k, Kind.POST) is not None)
             ):
                 return "apposition", None
     return None, None
@@ -272,9 +287,9 @@ def _add_person(ann: Annotation, nr: Run, cue: str, gender: str | None, r: dict[
     p = _known(ann, words)
     p_start = nr.start
     before = _prev(ann, nr.start)
-    if before >= 0 and (ann.texts[before] in r["honorifics"] or ann.texts[before] in r["titles"]):
-        if not ann.covered(before, before + 1, Kind.POST):
-            p_start = before  # the mention includes the honorific ("Mr. Lauber"), as the text names him
+    honorific = before >= 0 and (ann.texts[before] in r["honorifics"] or ann.texts[before] in r["titles"])
+    if honorific and not ann.covered(before, before + 1, Kind.POST):
+        p_start = before  # the mention includes the honorific ("Mr. Lauber"), as the text names him
     if p is None:
         if all(ann.gaz[t] == PLACE for t in range(nr.start, nr.end) if not ann.space[t]) and cue not in (
             "honorific",

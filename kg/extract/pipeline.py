@@ -25,6 +25,8 @@ import gc
 from collections.abc import Callable
 from functools import cache
 
+from spacy.language import Language
+
 from kg.extract import (
     actions,
     backstop,
@@ -42,7 +44,6 @@ from kg.extract import (
 )
 from kg.extract.annotation import Annotation
 from kg.extract.nlp import get_nlp as _get_nlp
-from spacy.language import Language
 
 #: The components in the order they run.
 COMPONENTS: tuple[tuple[str, Callable[[Annotation], None]], ...] = (

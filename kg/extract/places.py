@@ -1,9 +1,9 @@
 """Component ``places``: where events, organisations and places are (``locatedIn``).
 
-    an event's place         "in/at <place>" beside it, or the dateline's place (component ``events``)
-    a place's State          "Puerto Vallarta, Mexico", a dateline "GENEVA, Switzerland, ..."
-    an organisation's seat   "the Nairobi-based UN Environment Programme", "UN Office at Vienna",
-                             "<State>, where the <organisation> is based"
+an event's place         "in/at <place>" beside it, or the dateline's place (component ``events``)
+a place's State          "Puerto Vallarta, Mexico", a dateline "GENEVA, Switzerland, ..."
+an organisation's seat   "the Nairobi-based UN Environment Programme", "UN Office at Vienna",
+                         "<State>, where the <organisation> is based"
 """
 
 from __future__ import annotations
@@ -35,11 +35,11 @@ def _place_state(ann: Annotation) -> None:
                     ann.fact(place, "locatedIn", found[1], m.sent)
     dl = ann.dateline
     if dl is not None and dl.country_start is not None:
-        place = ann.ent_at(ann.token_at(dl.place_start), Kind.PLACE)
+        city = ann.ent_at(ann.token_at(dl.place_start), Kind.PLACE)
         state = ann.ent_at(ann.token_at(dl.country_start), Kind.STATE)
-        if place is not None and state is not None:
-            place.attrs.setdefault("country", state)
-            ann.fact(place, "locatedIn", state, ann.sent_of[ann.token_at(dl.place_start)])
+        if city is not None and state is not None:
+            city.attrs.setdefault("country", state)
+            ann.fact(city, "locatedIn", state, ann.sent_of[ann.token_at(dl.place_start)])
 
 
 def _seats(ann: Annotation) -> None:

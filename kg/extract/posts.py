@@ -91,8 +91,6 @@ def run(ann: Annotation) -> None:
         left, right, label, head, status, plural = span
         taken.update(range(left, right))
         label = _complete(ann, label, head, left, right, start, end, r)
-        if label is None:
-            continue
         post = ann.entity(Kind.POST, norm_key(label), label, trigger=ann.lowers[start])
         m = ann.mention(post, left, right, "post")
         m.attrs.update(status=status, plural=plural, head=ann.label(start, end).lower())
@@ -124,9 +122,10 @@ def _read(
     prev = start - 1
     body_before = prev >= 0 and (texts[prev] in BODY_WORDS or ann.gaz[prev] in (ORG, STATE_ADJ))
     possessive_before = prev >= 1 and texts[prev] in ("'s", "’s")
-    if head in r["honorific_heads"] and nxt is not None and ann.name_like[nxt] and texts[nxt] not in r["stop"]:
-        if not (body_before or possessive_before or (prev >= 0 and lowers[prev] == "vice")):
-            return None  # "Ambassador Rita Mensah": an honorific
+    before_name = nxt is not None and ann.name_like[nxt] and texts[nxt] not in r["stop"]
+    named = body_before or possessive_before or (prev >= 0 and lowers[prev] == "vice")
+    if head in r["honorific_heads"] and before_name and not named:
+        return None  # "Ambassador Rita Mensah": an honorific
     if head[0].islower() and head.lower() in r["need_context"]:
         ok = nxt is not None and lowers[nxt] in ("of", "for", "to", "at")
         ok = ok or (prev >= 0 and (texts[prev] in r["modifiers_by_last"] or lowers[prev] in r["status"]))
@@ -135,12 +134,20 @@ def _read(
         if not ok:
             return None
     if head.lower() in r["heads_need_of"] and not (
-        nxt is not None and lowers[nxt] == "of" and end + 2 < ann.n and (ann.is_cap(end + 1) or ann.is_cap(end + 2))
+        nxt is not None
+        and lowers[nxt] == "of"
+        and end + 2 < ann.n
+        and (ann.is_cap(end + 1) or ann.is_cap(end + 2))
     ):
         return None  # "members of the Advisory Committee" is a post; "Member States" is not
-    if head.lower() == "head" and nxt is not None and lowers[nxt] == "of":
-        if end + 1 < ann.n and lowers[end + 1] in ("state", "government", "states", "delegation"):
-            return None
+    if (
+        head.lower() == "head"
+        and nxt is not None
+        and lowers[nxt] == "of"
+        and end + 1 < ann.n
+        and lowers[end + 1] in ("state", "government", "states", "delegation")
+    ):
+        return None
     left = start
     changed = True
     while changed and left > 0:
@@ -164,7 +171,14 @@ def _read(
     if singular is None:
         return left, right, ann.label(left, right), ann.label(left, end), status, False
     head_label = " ".join(p for p in (ann.label(left, start), singular) if p)
-    return left, right, " ".join(p for p in (head_label, ann.label(end, right)) if p), head_label, status, True
+    return (
+        left,
+        right,
+        " ".join(p for p in (head_label, ann.label(end, right)) if p),
+        head_label,
+        status,
+        True,
+    )
 
 
 def tail_end(ann: Annotation, end: int, r: dict[str, Any] | None = None) -> int:
@@ -210,8 +224,10 @@ def _tail_word(ann: Annotation, k: int, not_first: bool, r: dict[str, Any]) -> b
         return True
     if is_ordinal(text):
         return True
-    return not_first and text.lower() in r["lower_nouns"] and (
-        ann.texts[k - 1][:1].isupper() or is_ordinal(ann.texts[k - 1])
+    return (
+        not_first
+        and text.lower() in r["lower_nouns"]
+        and (ann.texts[k - 1][:1].isupper() or is_ordinal(ann.texts[k - 1]))
     )
 
 
@@ -231,7 +247,7 @@ def _before_name(ann: Annotation, j: int, k: int, r: dict[str, Any]) -> int:
 
 def _complete(
     ann: Annotation, label: str, head: str, left: int, right: int, start: int, end: int, r: dict[str, Any]
-) -> str | None:
+) -> str:
     """The label with what context says about it (see the module docstring); ``head`` is the label
     up to the head noun, in the singular."""
     texts, lowers = ann.texts, ann.lowers
@@ -274,7 +290,9 @@ def _complete(
         if body is not None:
             return re.sub(r"\bits (.+)$", rf"the \1 of the {body.label}", label)
     # "judges of/at the Court" -> "judge of the International Court of Justice"
-    m2 = re.match(r"^(.*)\b(?:of|at|on|to) the (Court|Council|Assembly|Commission|Committee|Conference|Board)$", label)
+    m2 = re.match(
+        r"^(.*)\b(?:of|at|on|to) the (Court|Council|Assembly|Commission|Committee|Conference|Board)$", label
+    )
     if m2:
         body = resolve_body(ann, m2.group(2), start)
         if body is not None:
@@ -296,9 +314,7 @@ def _refers_to_body(ann: Annotation, prev: int, start: int) -> bool:
     k = prev
     while k >= 0 and (ann.space[k] or ann.lowers[k] in ("new", "outgoing", "former", "acting", "first")):
         k -= 1
-    if k >= 0 and ann.lowers[k] in ("the", "its", "as", "of"):
-        return True
-    return False
+    return k >= 0 and ann.lowers[k] in ("the", "its", "as", "of")
 
 
 def _post_of(ann: Annotation, post: Ent, left: int, right: int, r: dict[str, Any]) -> None:

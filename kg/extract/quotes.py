@@ -107,8 +107,25 @@ def _holder_by_head(ann: Annotation, post: Ent) -> Ent | None:
 
 
 _MEETINGS = frozenset(
-    {"meeting", "session", "summit", "conference", "forum", "ceremony", "segment", "briefing", "dialogue", "debate",
-     "press briefing", "press conference", "hearing", "workshop", "symposium", "retreat", "round table"}
+    {
+        "meeting",
+        "session",
+        "summit",
+        "conference",
+        "forum",
+        "ceremony",
+        "segment",
+        "briefing",
+        "dialogue",
+        "debate",
+        "press briefing",
+        "press conference",
+        "hearing",
+        "workshop",
+        "symposium",
+        "retreat",
+        "round table",
+    }
 )
 
 

@@ -39,7 +39,14 @@ from kg.model import Kind, PartialDate
 def _rules() -> dict[str, Any]:
     r = resources.load("roles")
     out: dict[str, Any] = dict(r)
-    for key in ("as_words", "copula_past", "former_adverbs", "succeed_words", "skip_before_post", "coordination_gap"):
+    for key in (
+        "as_words",
+        "copula_past",
+        "former_adverbs",
+        "succeed_words",
+        "skip_before_post",
+        "coordination_gap",
+    ):
         out[key] = frozenset(r[key])
     out["verb_status"] = dict(r["verb_status"])
     out["representative_heads"] = tuple(h.lower() for h in resources.load("posts")["representative_heads"])
@@ -56,10 +63,15 @@ def run(ann: Annotation) -> None:
         holders, status, how = _holders(ann, m, post, r, last_holders)
         if not holders:
             continue
-        status = m.attrs.get("status") or status
+        status = str(m.attrs.get("status") or "") or status
         start, end = _tenure_dates(ann, m)
         ref = ann.reference
-        if status is None and end is not None and ref is not None and (end.year, end.month or 12) < (ref.year, ref.month):
+        if (
+            status is None
+            and end is not None
+            and ref is not None
+            and (end.year, end.month or 12) < (ref.year, ref.month)
+        ):
             status = "former"  # a tenure that ended before the release
         m.attrs["holders"] = holders
         for h in holders:
@@ -77,7 +89,10 @@ def _skip_back(ann: Annotation, k: int, words: frozenset[str]) -> int:
     """The first token at or before ``k`` that is not one of ``words``, a space or a State's
     possessive ("Ethiopia's")."""
     while k >= 0 and (
-        ann.space[k] or ann.lowers[k] in words or ann.texts[k] in ("'s", "’s") or ann.gaz[k] in (STATE, STATE_ADJ)
+        ann.space[k]
+        or ann.lowers[k] in words
+        or ann.texts[k] in ("'s", "’s")
+        or ann.gaz[k] in (STATE, STATE_ADJ)
     ):
         k -= 1
     return k
@@ -120,7 +135,9 @@ def _holders(
     while k >= a and (ann.gaz[k] in (STATE, STATE_ADJ) or texts[k] in ("'s", "’s")):
         k -= 1
     steps = 0
-    while k >= a and lowers[k].isalpha() and texts[k].islower() and steps < 5 and lowers[k] not in r["as_words"]:
+    while (
+        k >= a and lowers[k].isalpha() and texts[k].islower() and steps < 5 and lowers[k] not in r["as_words"]
+    ):
         k -= 1
         steps += 1
     if k >= a and texts[k] == ",":
@@ -143,18 +160,21 @@ def _holders(
             if found is not None:
                 return [found[1]], _verb_status(ann, who, k, r), "copula"
         verb_status = _verb_status(ann, a, k, r)
-        people = [
+        named = [
             (mm, p)
             for mm, p in ann.in_range(a, k, Kind.PERSON)
-            if not (mm.start > 0 and lowers[_skip_back(ann, mm.start - 1, frozenset({"'s", "’s"}))] in r["succeed_words"])
+            if not (
+                mm.start > 0
+                and lowers[_skip_back(ann, mm.start - 1, frozenset({"'s", "’s"}))] in r["succeed_words"]
+            )
         ]
-        if plural or (people and _listed(ann, people)):
+        if plural or (named and _listed(ann, named)):
             elect = _elect_verb_before(ann, a, k, r)
-            chosen = [p for mm, p in people if elect is None or mm.start > elect]
+            chosen = [p for mm, p in named if elect is None or mm.start > elect]
             if chosen:
                 return _unique(chosen), verb_status, "copula"
-        if people:
-            return [people[-1][1]], verb_status, "copula"
+        if named:
+            return [named[-1][1]], verb_status, "copula"
         pron = next((t for t in range(a, k) if lowers[t] in PRONOUNS and lowers[t] in ("he", "she")), None)
         if pron is not None:
             subject = person_at(ann, pron)
@@ -168,8 +188,13 @@ def _holders(
     prev = last.get(m.sent)
     if prev is not None and prev[1].end <= m.start:
         gap = [t for t in range(prev[1].end, m.start) if not ann.space[t]]
-        if gap and "and" in [lowers[t] for t in gap] and all(
-            lowers[t] in r["coordination_gap"] or texts[t].isdigit() or ann.gaz[t] in (STATE, STATE_ADJ) for t in gap
+        if (
+            gap
+            and "and" in [lowers[t] for t in gap]
+            and all(
+                lowers[t] in r["coordination_gap"] or texts[t].isdigit() or ann.gaz[t] in (STATE, STATE_ADJ)
+                for t in gap
+            )
         ):
             return list(prev[0]), prev[2], "coordinated"
     # a plural post names the people listed after it, or in the sentences right after
@@ -213,7 +238,13 @@ def _listed(ann: Annotation, people: list[tuple[Mention, Ent]]) -> bool:
         return False
     (m1, _), (m2, _) = people[-2], people[-1]
     between = [ann.lowers[t] for t in range(m1.end, m2.start) if not ann.space[t]]
-    return all(w in (",", "and", "(", ")") or ann.gaz[t] == STATE for w, t in zip(between, range(m1.end, m2.start), strict=False)) or "and" in between
+    return (
+        all(
+            w in (",", "and", "(", ")") or ann.gaz[t] == STATE
+            for w, t in zip(between, range(m1.end, m2.start), strict=False)
+        )
+        or "and" in between
+    )
 
 
 def _elect_verb_before(ann: Annotation, a: int, k: int, r: dict[str, Any]) -> int | None:
@@ -247,7 +278,9 @@ def _tenure_dates(ann: Annotation, m: Mention) -> tuple[PartialDate | None, Part
     term beginning 1 January 2021 and ending 30 June 2023" in the clause that follows it."""
     after = ann.ends[m.end - 1]
     tail = ann.text[after : after + 60]
-    mm = re.match(r"[\s,]*(?:\(|from |between )?((?:19|20)\d\d)\s*(?:-|to|and|until)\s*((?:19|20)\d\d)\b", tail)
+    mm = re.match(
+        r"[\s,]*(?:\(|from |between )?((?:19|20)\d\d)\s*(?:-|to|and|until)\s*((?:19|20)\d\d)\b", tail
+    )
     if mm:
         return PartialDate(int(mm.group(1))), PartialDate(int(mm.group(2)))
     mm = re.match(r"[\s,]*(?:since|from) ((?:19|20)\d\d)\b", tail)
@@ -283,7 +316,9 @@ def _successions(ann: Annotation, r: dict[str, Any]) -> None:
             if ann.lowers[t] not in r["succeed_words"]:
                 continue
             k = t + 1
-            while k < b and (ann.space[k] or ann.gaz[k] in (STATE, STATE_ADJ) or ann.texts[k] in ("'s", "’s", "the")):
+            while k < b and (
+                ann.space[k] or ann.gaz[k] in (STATE, STATE_ADJ) or ann.texts[k] in ("'s", "’s", "the")
+            ):
                 k += 1
             found = person_starting(ann, k)
             if found is None:
@@ -294,7 +329,9 @@ def _successions(ann: Annotation, r: dict[str, Any]) -> None:
                 continue
             near = min(posts, key=lambda me: min(abs(me[0].end - t), abs(me[0].start - found[0].end)))
             post = near[1]
-            holders = [f for f in ann.facts_of("holds", obj=post) if sent in f.sents and f.subject is not previous]
+            holders = [
+                f for f in ann.facts_of("holds", obj=post) if sent in f.sents and f.subject is not previous
+            ]
             if not holders:
                 continue
             for f in holders:

@@ -7,8 +7,7 @@ import time
 import pytest
 
 from kg.extract import extract
-from kg.model import Kind
-from kg.model import Document
+from kg.model import Document, Kind
 
 from .conftest import read
 

@@ -26,14 +26,44 @@ SETTINGS = settings(
 )
 
 _STATES = [s["name"] for s in resources.load("states")["states"][::7]]
-_POSTS = ["Permanent Representative of", "President of the", "Special Envoy for", "Minister for Foreign Affairs of"]
-_BODIES = ["General Assembly", "Security Council", "Human Rights Council", "Water Council", "Committee on Rivers"]
+_POSTS = [
+    "Permanent Representative of",
+    "President of the",
+    "Special Envoy for",
+    "Minister for Foreign Affairs of",
+]
+_BODIES = [
+    "General Assembly",
+    "Security Council",
+    "Human Rights Council",
+    "Water Council",
+    "Committee on Rivers",
+]
 _VERBS = ["elected", "appointed", "adopted", "welcomed", "said", "concluded", "opened", "replacing"]
-_SYLLABLES = ["an", "ka", "li", "mo", "ra", "te", "su", "vik", "berg", "ova", "ez", "da", "Mc", "O'", "van", "al-"]
+_SYLLABLES = [
+    "an",
+    "ka",
+    "li",
+    "mo",
+    "ra",
+    "te",
+    "su",
+    "vik",
+    "berg",
+    "ova",
+    "ez",
+    "da",
+    "Mc",
+    "O'",
+    "van",
+    "al-",
+]
 
 
 def _name() -> st.SearchStrategy[str]:
-    part = st.lists(st.sampled_from(_SYLLABLES), min_size=1, max_size=3).map(lambda p: "".join(p).capitalize())
+    part = st.lists(st.sampled_from(_SYLLABLES), min_size=1, max_size=3).map(
+        lambda p: "".join(p).capitalize()
+    )
     return st.lists(part, min_size=1, max_size=4).map(" ".join)
 
 
@@ -41,15 +71,22 @@ def _sentence() -> st.SearchStrategy[str]:
     return st.one_of(
         st.builds(
             lambda b, v, n, s: f"The {b} today {v} {n} ({s}) as its President.",
-            st.sampled_from(_BODIES), st.sampled_from(_VERBS), _name(), st.sampled_from(_STATES),
+            st.sampled_from(_BODIES),
+            st.sampled_from(_VERBS),
+            _name(),
+            st.sampled_from(_STATES),
         ),
         st.builds(
             lambda n, p, s: f"{n}, {p} {s}, said: \u201cWe will act.\u201d",
-            _name(), st.sampled_from(_POSTS), st.sampled_from(_STATES),
+            _name(),
+            st.sampled_from(_POSTS),
+            st.sampled_from(_STATES),
         ),
         st.builds(
             lambda b, d, y: f"The {b} adopted resolution {d} ({y}) on {d % 28 + 1} March {y}.",
-            st.sampled_from(_BODIES), st.integers(1, 9999), st.integers(1945, 2040),
+            st.sampled_from(_BODIES),
+            st.integers(1, 9999),
+            st.integers(1945, 2040),
         ),
         st.builds(lambda t: t, st.text(min_size=0, max_size=80)),
     )
@@ -57,7 +94,9 @@ def _sentence() -> st.SearchStrategy[str]:
 
 def _release() -> st.SearchStrategy[str]:
     return st.builds(
-        lambda day, head, place, body: f"{day} May 2031\n\n{head}\n\n{place.upper()} \u2014 " + " ".join(body),
+        lambda day, head, place, body: (
+            f"{day} May 2031\n\n{head}\n\n{place.upper()} \u2014 " + " ".join(body)
+        ),
         st.integers(1, 31),
         st.builds(lambda b, n: f"{b} Elects {n} President", st.sampled_from(_BODIES), _name()),
         st.sampled_from(_STATES),
