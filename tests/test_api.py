@@ -38,7 +38,7 @@ def test_extract_is_the_pipeline_without_a_store() -> None:
 
 def test_kg_extract_works_after_the_subpackage_is_imported() -> None:
     """kg.extract is also the name of the extraction package: importing it keeps the call working."""
-    import kg.extract.reader
+    import kg.extract.people
 
     reading = kg.extract("Louise Arbour, the High Commissioner for Human Rights, spoke in Geneva.")
     assert any(e.label == "Louise Arbour" for e in reading.entities)
