@@ -188,10 +188,9 @@ def build(
     for path in files:
         try:  # relative paths are read from ``cwd`` when given (the caller's, in kg serve)
             doc = read_document(path if cwd is None else cwd / path, source=str(path))
+            result = build_document(store, doc, force=force)  # (past its time budget: unreadable)
         except InputError as exc:
             result = DocResult(source=exc.path, outcome="unreadable", error=exc.message)
-        else:
-            result = build_document(store, doc, force=force)
         report.results.append(result)
         if on_result is not None:
             on_result(result)

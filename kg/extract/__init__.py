@@ -12,11 +12,14 @@ one ``kg.extract.annotation.Annotation`` of the document from one to the next.
 from __future__ import annotations
 
 import sys
+import time
 import types
 from collections.abc import Callable
 from dataclasses import replace
+from functools import cache
 from typing import Any, Final, Literal
 
+from kg.errors import InputError
 from kg.extract.annotation import Annotation
 from kg.extract.backstop import Proposer, default_proposer
 from kg.extract.finish import to_extraction
@@ -52,15 +55,23 @@ CHUNK = 20_000
 FROM_SETTING: Final = "setting"
 
 
-def extract(doc: Document, proposer: Proposer | Literal["setting"] | None = FROM_SETTING) -> Extraction:
+def extract(
+    doc: Document,
+    proposer: Proposer | Literal["setting"] | None = FROM_SETTING,
+    budget: float | Literal["setting"] | None = FROM_SETTING,
+) -> Extraction:
     """Read the entities, relations and quotations of one document.
 
     ``proposer`` proposes candidate names for the rules to check (``kg.extract.backstop``): by
     default the statistical model the ``model`` setting names, if any; ``None`` for rules only.
+    ``budget``: the seconds the document may take (the ``extract_budget`` setting by default;
+    ``None`` or 0: no limit); past it, an ``InputError`` names the document, and nothing of it is used.
     """
     chosen = default_proposer() if isinstance(proposer, str) else proposer
+    seconds = default_budget() if isinstance(budget, str) else budget
+    deadline = Deadline(doc.source, seconds or None)
     if len(doc.text) <= CHUNK:
-        return _extract(doc, chosen)
+        return _extract(doc, chosen, deadline)
     result = Extraction(document=doc)
     by_key: dict[tuple[Kind, str], Entity] = {}
     ids: dict[str, str] = {}
@@ -70,6 +81,7 @@ def extract(doc: Document, proposer: Proposer | Literal["setting"] | None = FROM
         part = _extract(
             replace(doc, text=piece) if offset == 0 else replace(doc, text=piece, dateline_place=None),
             chosen,
+            deadline,
         )
         shift = _shifter(offset)
         result.sentences += [shift(s) for s in part.sentences]
@@ -135,7 +147,32 @@ def _shifter(offset: int) -> Callable[[CharSpan], CharSpan]:
     return lambda span: CharSpan(span.start + offset, span.end + offset)
 
 
-def _extract(doc: Document, proposer: Proposer | None) -> Extraction:
+class Deadline:
+    """The time a document's extraction may take, checked between components and pieces."""
+
+    def __init__(self, source: str, seconds: float | None) -> None:
+        self.source = source
+        self.seconds = seconds
+        self.until = time.monotonic() + seconds if seconds else None
+
+    def check(self) -> None:
+        if self.until is not None and time.monotonic() > self.until:
+            raise InputError(
+                self.source,
+                f"extraction took longer than {self.seconds:g} s (the extract_budget setting)",
+                "split the file, or raise KG_EXTRACT_BUDGET",
+            )
+
+
+@cache
+def default_budget() -> float:
+    """The ``extract_budget`` setting (flag-less: environment, config file, default)."""
+    from kg import settings
+
+    return float(settings.load().extract_budget)
+
+
+def _extract(doc: Document, proposer: Proposer | None, deadline: Deadline) -> Extraction:
     result = Extraction(document=doc)
     if not doc.text.strip():
         result.warnings.append("nothing could be extracted: the text is empty")
@@ -147,7 +184,7 @@ def _extract(doc: Document, proposer: Proposer | None) -> Extraction:
         return result
     if proposer is not None:
         ann.candidates = list(proposer(doc.text))
-    annotate(ann)
+    annotate(ann, deadline.check)
     to_extraction(ann, result)
     if not result.entities:
         result.warnings.append(NOTHING_RECOGNISED)

@@ -72,8 +72,11 @@ def get_nlp() -> Language:
     return nlp
 
 
-def annotate(annotation: Annotation) -> Annotation:
-    """Run every component over ``annotation``, in order."""
+def annotate(annotation: Annotation, between: Callable[[], None] | None = None) -> Annotation:
+    """Run every component over ``annotation``, in order (``between`` is called before each: the
+    document's time budget)."""
     for _name, component in COMPONENTS:
+        if between is not None:
+            between()
         component(annotation)
     return annotation

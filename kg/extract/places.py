@@ -9,7 +9,9 @@ an organisation's seat   "the Nairobi-based UN Environment Programme", "UN Offic
 from __future__ import annotations
 
 import re
+from functools import cache
 
+from kg.extract import resources
 from kg.extract.annotation import Annotation, Ent
 from kg.extract.nlp import STATE, norm_key
 from kg.model import Kind
@@ -42,11 +44,28 @@ def _place_state(ann: Annotation) -> None:
             ann.fact(city, "locatedIn", state, ann.sent_of[ann.token_at(dl.place_start)])
 
 
+@cache
+def _place_names() -> dict[str, str]:
+    """The names and other names of the places table -> the place's name."""
+    out: dict[str, str] = {}
+    for place in resources.load("places")["places"]:
+        for name in [place["name"], *place["variants"]]:
+            out.setdefault(name, place["name"])
+    return out
+
+
 def _seats(ann: Annotation) -> None:
     text = ann.text
-    for m in re.finditer(r"\b((?:[A-Z][\w'.]+ )*[A-Z][\w'.]+)-based\b", text):
-        t = ann.token_at(m.start(1))
-        where = ann.ent_at(t, Kind.PLACE, Kind.STATE)
+    names = _place_names()
+    for m in re.finditer(r"-based\b", text):  # "the Nairobi-based UN Environment Programme"
+        t = ann.token_at(m.start())
+        where = None
+        for k in range(t, max(-1, t - 3), -1):  # "Nairobi-based", "New York-based"
+            name = ann.text[ann.idx[k] : m.start()]
+            if name in names:
+                where = ann.entity(Kind.PLACE, norm_key(names[name]), names[name])
+                ann.mention(where, k, t + 1, "based")
+                break
         if where is None:
             continue
         after = ann.token_at(m.end())
