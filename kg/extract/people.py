@@ -244,6 +244,7 @@ def _cue(ann: Annotation, nr: Run, r: dict[str, Any]) -> tuple[str | None, str |
         while (
             k < ann.n
             and steps < 5
+            and ann.starting_at(k, Kind.POST) is None
             and (
                 lowers[k] in ("the", "a", "an", "its", "his", "her")
                 or (texts[k][:1].islower() and texts[k].isalpha())

@@ -27,7 +27,7 @@ from typing import Any
 from spacy.matcher import PhraseMatcher
 
 from kg.extract import resources
-from kg.extract.annotation import Annotation, Ent
+from kg.extract.annotation import Annotation, Ent, key_of
 from kg.extract.context import BODY_WORDS, GENERIC_BODY, focus_body, resolve_body, subject_org
 from kg.extract.nlp import CALENDAR_WORDS, ORG, STATE, STATE_ADJ, get_nlp, institution_words, norm_key
 from kg.model import Kind
@@ -91,7 +91,7 @@ def run(ann: Annotation) -> None:
         left, right, label, head, status, plural = span
         taken.update(range(left, right))
         label = _complete(ann, label, head, left, right, start, end, r)
-        post = ann.entity(Kind.POST, norm_key(label), label, trigger=ann.lowers[start])
+        post = ann.entity(Kind.POST, key_of(label), label, trigger=ann.lowers[start])
         m = ann.mention(post, left, right, "post")
         m.attrs.update(status=status, plural=plural, head=ann.label(start, end).lower())
         _post_of(ann, post, left, right, r)
