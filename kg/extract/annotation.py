@@ -203,6 +203,8 @@ class Annotation:
         """The entity of ``kind`` with ``key``, made when new."""
         found = self._by_key.get((kind, key))
         if found is not None:
+            if label and label != found.label:
+                found.alt.add(label)  # the same entity, spelled another way
             return found
         n = self._counters[kind] = self._counters.get(kind, 0) + 1
         ent = Ent(kind, key, label, f"{_PREFIX[kind]}-{n}", trigger=trigger)
