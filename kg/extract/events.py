@@ -277,7 +277,7 @@ def _tail(ann: Annotation, end: int, trig: str) -> int:
         headline = ann.sent_of[end] in ann.headlines
         while (
             k < n
-            and not (headline and lowers[k] in _headline_verbs())
+            and not (headline and lowers[k] in _headline_verbs() and not ann.gaz[k])
             and (
                 (texts[k][:1].isupper() and texts[k] not in CALENDAR_WORDS)
                 or ann.gaz[k]
@@ -497,6 +497,10 @@ def _add(
         if body is not None:
             label = f"{m.group(2)} of the {body.label}"
     key = norm_key(label)
+    header = _header_of(ann, label, sent, trig)
+    if header is not None:  # "they held an emergency meeting today": the meeting the header names
+        ann.mention(header, left, right, "event-ref")
+        return
     target = ann.find(Kind.EVENT, key)
     if target is None:
         for ev in ann.of_kind(Kind.EVENT):
@@ -578,6 +582,20 @@ def _shares_name(a: str, b: str) -> bool:
     return len(content) >= 2 and all(w in long for w in content)
 
 
+def _header_of(ann: Annotation, label: str, sent: int, trig: str) -> Ent | None:
+    """The meeting a release's header names, when a sentence describes it again ("an emergency
+    meeting of the Security Council today")."""
+    if trig not in ("meeting", "session"):
+        return None
+    a, b = ann.sents[sent]
+    today = any(ann.lowers[t] in ("today", "morning", "afternoon", "evening") for t in range(a, b))
+    for ev in ann.of_kind(Kind.EVENT):
+        body = ev.attrs.get("body")
+        if ev.attrs.get("header") and isinstance(body, Ent) and today and label.endswith(body.label):
+            return ev
+    return None
+
+
 def _same_act(a: str, b: str) -> bool:
     """ "election of the 47 members of the Council" and "election of the members of the new Human
     Rights Council": one act (the same trigger, the same object)."""
@@ -623,7 +641,7 @@ def _implied_meetings(ann: Annotation, r: dict[str, Any]) -> None:
         a, b = ann.sents[sent]
         if ann.dateline_end and ann.idx[a] < ann.dateline_end:
             a = ann.token_at(ann.dateline_end) + 1  # the sentence after its dateline
-        for t in range(a, min(b, a + 12)):
+        for t in range(a, min(b, a + 30)):
             gerund = r["actions"].get(ann.lowers[t])
             if gerund is None or ann.quoted[t]:
                 continue
