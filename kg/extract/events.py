@@ -585,7 +585,7 @@ def _shares_name(a: str, b: str) -> bool:
 def _header_of(ann: Annotation, label: str, sent: int, trig: str) -> Ent | None:
     """The meeting a release's header names, when a sentence describes it again ("an emergency
     meeting of the Security Council today")."""
-    if trig not in ("meeting", "session"):
+    if trig != "meeting":
         return None
     a, b = ann.sents[sent]
     today = any(ann.lowers[t] in ("today", "morning", "afternoon", "evening") for t in range(a, b))
@@ -674,6 +674,8 @@ def _implied_meetings(ann: Annotation, r: dict[str, Any]) -> None:
             ev = ann.entity(Kind.EVENT, norm_key(label), label, trigger="meeting")
             ev.attrs["implied"] = True
             ev.attrs["body"] = body
+            if ann.reference is not None and not sentence_dates(ann, sent):
+                ev.attrs["release_day"] = True  # "The Council elected ...": on the release's day
             ann.mention(ev, t, t + 1, "implied-meeting")
             done.add(body.id)
             break
@@ -739,6 +741,8 @@ def _dates(ann: Annotation, ev: Ent, r: dict[str, Any]) -> None:
         start = PartialDate.from_date(first)
     if start is not None and end is not None and dates_order(end) < dates_order(start):
         end = None
+    if start is None and ev.attrs.get("release_day") and ann.reference is not None:
+        start = PartialDate.from_date(ann.reference)
     if ev.trigger in r["single_day_triggers"] and start is not None and end is None and start.day is not None:
         end = start
     if start is not None:

@@ -63,6 +63,7 @@ def _rules() -> dict[str, Any]:
     out["national"] = frozenset(h.lower() for h in r["national_heads"])
     out["un_heads"] = tuple(r["un_heads"])
     out["heads_need_of"] = frozenset(r["heads_need_of"])
+    out["topic_heads"] = frozenset(r["topic_heads"])
     return out
 
 
@@ -91,6 +92,8 @@ def run(ann: Annotation) -> None:
         left, right, label, head, status, plural = span
         taken.update(range(left, right))
         label = _complete(ann, label, head, left, right, start, end, r)
+        if left > 0 and left == start and ann.texts[left - 1] in BODY_WORDS and label != ann.label(left, right):
+            left -= 1  # "Council president": the body's word names the post too
         post = ann.entity(Kind.POST, key_of(label), label, trigger=ann.lowers[start])
         m = ann.mention(post, left, right, "post")
         m.attrs.update(status=status, plural=plural, head=ann.label(start, end).lower())
@@ -167,6 +170,8 @@ def _read(
     elif k >= 1 and lowers[k] in ("appointed", "elected") and lowers[k - 1] in ("newly",):
         status = "appointed"
     right = tail_end(ann, end, r)
+    if right == end and head.lower().rstrip("s") in r["topic_heads"]:
+        right = _topic_tail(ann, end)  # "co-facilitators of the modalities for the adoption of ..."
     singular = r["plural"].get(head.lower())
     if singular is None:
         return left, right, ann.label(left, right), ann.label(left, end), status, False
@@ -210,6 +215,26 @@ def tail_end(ann: Annotation, end: int, r: dict[str, Any] | None = None) -> int:
             continue
         break
     return right
+
+
+def _topic_tail(ann: Annotation, end: int) -> int:
+    """ "of the negotiations on the New York Declaration": a lower-case topic after a facilitator."""
+    n = ann.n
+    if end + 2 >= n or ann.lowers[end] not in ("of", "for", "on") or ann.lowers[end + 1] != "the":
+        return end
+    stop = {"and", "announced", "said", "that", "which", "who", "was", "were", "is", "are", "will", "to"}
+    k = end + 2
+    last = end
+    while k < n and k - end < 14:
+        t = ann.texts[k]
+        if not (t.isalpha() or "-" in t) or ann.lowers[k] in stop:
+            break
+        if ann.lowers[k] in GENERIC_BODY or ann.lowers[k].endswith("-based"):
+            return end  # "of the Geneva-based body": the body, named elsewhere
+        if ann.lowers[k] not in ("of", "the", "for", "on", "a", "an"):
+            last = k + 1
+        k += 1
+    return last
 
 
 def _tail_word(ann: Annotation, k: int, not_first: bool, r: dict[str, Any]) -> bool:
@@ -321,6 +346,11 @@ def _post_of(ann: Annotation, post: Ent, left: int, right: int, r: dict[str, Any
     """``of``: the State or organisation a post belongs to (named in it, else the UN for UN posts)."""
     if "of" in post.attrs:
         return
+    if left >= 2 and ann.texts[left - 1] in ("'s", "’s"):  # "Denmark's Permanent Representative"
+        state = ann.ent_at(left - 2, Kind.STATE)
+        if state is not None:
+            post.attrs["of"] = state
+            return
     for t in range(left, right):
         found = ann.ent_at(t, Kind.STATE)
         if found is not None:
@@ -330,11 +360,6 @@ def _post_of(ann: Annotation, post: Ent, left: int, right: int, r: dict[str, Any
         found = ann.ent_at(t, Kind.ORGANIZATION)
         if found is not None:
             post.attrs["of"] = found
-            return
-    if left >= 2 and ann.texts[left - 1] in ("'s", "’s"):
-        state = ann.ent_at(left - 2, Kind.STATE)
-        if state is not None:
-            post.attrs["of"] = state
             return
     key = post.key
     if any(key == h or key.startswith(h + " ") or key.startswith("un " + h) for h in r["un_heads"]):

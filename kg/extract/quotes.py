@@ -53,9 +53,11 @@ def run(ann: Annotation) -> None:
         event = _event_of(ann, sent, verb, main)
         if event is not None:
             ann.fact(speaker, "speaksAt", event, sent)
-        # what a speaker cites: the documents named in what they said
-        for m, doc in ann.in_sent(sent, Kind.DOCUMENT):
-            if doc.trigger != "statement" and ann.sent_of[m.start] == sent:
+        # what a speaker cites: the reports, resolutions and texts named in what they said (not
+        # the documents the meeting itself adopts, which are its subject)
+        adopted = {f.object.id for f in ann.facts_of("adopts")}
+        for _m, doc in ann.in_sent(sent, Kind.DOCUMENT):
+            if doc.trigger in _CITED and doc.id not in adopted:
                 ann.fact(speaker, "mentions", doc, sent)
 
 
@@ -106,6 +108,9 @@ def _holder_by_head(ann: Annotation, post: Ent) -> Ent | None:
     return next(iter(found.values())) if len(found) == 1 else None
 
 
+_CITED = frozenset(
+    {"report", "resolution", "symbol", "statute", "charter", "convention", "declaration", "covenant", "treaty"}
+)
 _MEETINGS = frozenset(
     {
         "meeting",
@@ -145,9 +150,10 @@ def main_event(ann: Annotation) -> Ent | None:
             continue  # still to come
         on_day = ref is not None and day is not None and abs((day - ref).days) <= 1
         mentions = len(ev.mentions)
-        if not on_day and mentions < 2 and not ev.attrs.get("header"):
+        own = ev.attrs.get("header") or ev.attrs.get("implied")  # the meeting the release reports
+        if not on_day and mentions < 2 and not own:
             continue
-        score = (1 if on_day or ev.attrs.get("header") else 0, mentions)
+        score = (1 if on_day or own else 0, mentions)
         if best is None or score > best[0]:
             best = (score, ev)
     return best[1] if best else None
