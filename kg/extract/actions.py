@@ -25,7 +25,7 @@ from typing import Any
 
 from kg.extract import resources
 from kg.extract.annotation import Annotation, Ent
-from kg.extract.context import is_body, person_at, person_starting, subject_org
+from kg.extract.context import focus_body, is_body, person_at, person_starting, subject_org
 from kg.extract.nlp import STATE, STATE_ADJ, norm_key
 from kg.model import Kind
 
@@ -288,7 +288,14 @@ def _adopts(ann: Annotation, sent: int, r: dict[str, Any]) -> None:
             # "resolution S-16/1, adopted in April after the last Special Session on Syria"
             docs = [e for _, e in ann.in_range(a, t, Kind.DOCUMENT)][-1:]
             ev = next((e for _, e in ann.in_range(t + 1, min(b, t + 12), Kind.EVENT)), None)
-            agent = ev or _agent(ann, sent, t, (Kind.ORGANIZATION,))
+            agent = (
+                ev
+                or _agent(ann, sent, t, (Kind.ORGANIZATION,))
+                or subject_org(ann, sent)
+                or focus_body(ann, t)
+            )
+            if agent is not None and agent.key == "united nations":
+                agent = None  # "adopted by UN Member States": the States, not a body
             for d in docs:
                 ann.fact(agent, "adopts", d, sent)
             continue
@@ -296,6 +303,8 @@ def _adopts(ann: Annotation, sent: int, r: dict[str, Any]) -> None:
             (e for m, e in ann.in_sent(sent, Kind.EVENT) if m.start < t and not e.attrs.get("implied")), None
         )
         body = _agent(ann, sent, t, (Kind.ORGANIZATION,))
+        if body is not None and body.key == "united nations":
+            body = None  # "adopted by UN Member States": the States, not a body
         agent = body
         if event is not None and (body is None or ann.ent_at(a, Kind.EVENT) is event):
             agent = event
@@ -410,7 +419,11 @@ def _participants(ann: Annotation, sent: int, r: dict[str, Any]) -> None:
     words = {ann.lowers[t] for t in range(a, b)}
     if not words & r["participation"]:
         return
-    events = [e for _, e in ann.in_sent(sent, Kind.EVENT)]
+    events = [
+        e
+        for _, e in ann.in_sent(sent, Kind.EVENT)
+        if not e.attrs.get("implied") and not e.attrs.get("header")
+    ]
     if not events:
         return
     states = [
@@ -425,21 +438,20 @@ def _participants(ann: Annotation, sent: int, r: dict[str, Any]) -> None:
 
 
 def _own_meetings(ann: Annotation, r: dict[str, Any]) -> None:
-    """A body takes part in its own meetings: "<body> meeting ...", "first meeting of the <body>"."""
+    """A body takes part in its own meetings ("the first meeting of the Human Rights Council"; a
+    session is its work, not an event it attends), and
+    the bodies that elect take part in the election ("the election of five members of the Court")."""
+    electors = {f.subject.id: f.subject for f in ann.facts_of("elects")}
     for ev in ann.of_kind(Kind.EVENT):
-        body = ev.attrs.get("body")
-        if ev.attrs.get("header"):
-            continue  # the meeting a release's header names is its subject, not a participation
-        if isinstance(body, Ent):
-            ann.fact(body, "participatesIn", ev, ev.mentions[0].sent)
+        if ev.attrs.get("header") or ev.attrs.get("implied") or not ev.mentions:
+            continue  # the meeting a release reports is its subject, not a participation
+        sent = ev.mentions[0].sent
+        if ev.trigger in ("election", "elections"):
+            for body in electors.values():
+                ann.fact(body, "participatesIn", ev, sent)
             continue
-        if ev.trigger not in ("meeting", "meetings", "session", "election", "adoption"):
+        if ev.trigger not in ("meeting", "meetings"):
             continue
-        for m in ev.mentions:
-            orgs = [e for _, e in ann.in_range(m.start, m.end, Kind.ORGANIZATION) if is_body(e)]
-            if orgs and ann.lowers[m.start] not in ("its",):
-                ann.fact(orgs[-1], "participatesIn", ev, m.sent)
-                break
-        signed = ev.attrs.get("signed")
-        if signed is not None:
-            continue
+        for org in ann.of_kind(Kind.ORGANIZATION):
+            if is_body(org) and ev.label.endswith(f"of the {org.label}"):
+                ann.fact(org, "participatesIn", ev, sent)

@@ -92,7 +92,12 @@ def run(ann: Annotation) -> None:
         left, right, label, head, status, plural = span
         taken.update(range(left, right))
         label = _complete(ann, label, head, left, right, start, end, r)
-        if left > 0 and left == start and ann.texts[left - 1] in BODY_WORDS and label != ann.label(left, right):
+        if (
+            left > 0
+            and left == start
+            and ann.texts[left - 1] in BODY_WORDS
+            and label != ann.label(left, right)
+        ):
             left -= 1  # "Council president": the body's word names the post too
         post = ann.entity(Kind.POST, key_of(label), label, trigger=ann.lowers[start])
         m = ann.mention(post, left, right, "post")

@@ -109,7 +109,17 @@ def _holder_by_head(ann: Annotation, post: Ent) -> Ent | None:
 
 
 _CITED = frozenset(
-    {"report", "resolution", "symbol", "statute", "charter", "convention", "declaration", "covenant", "treaty"}
+    {
+        "report",
+        "resolution",
+        "symbol",
+        "statute",
+        "charter",
+        "convention",
+        "declaration",
+        "covenant",
+        "treaty",
+    }
 )
 _MEETINGS = frozenset(
     {
