@@ -72,6 +72,7 @@ def _rules() -> dict[str, Any]:
         out[key] = frozenset(r[key])
     out["actions"] = {k.lower(): v for k, v in r["implied_meeting_actions"].items()}
     out["when"] = frozenset(r["implied_meeting_when"])
+    out["action_nouns"] = dict(r["action_nouns"])
     return out
 
 
@@ -670,8 +671,15 @@ def _implied_meetings(ann: Annotation, r: dict[str, Any]) -> None:
                 ann.mention(header, t, t + 1, "implied-meeting")
                 done.add(body.id)
                 break
+            if not sitting and any(
+                e.label.endswith(f"of the {body.label}") and e.first() < t for e in ann.of_kind(Kind.EVENT)
+            ):
+                break  # "... concluded its special session. The Council adopted ...": at that session
             label = f"{body.label} meeting {gerund}"
             ev = ann.entity(Kind.EVENT, norm_key(label), label, trigger="meeting")
+            nominal = r["action_nouns"].get(gerund)
+            if nominal:
+                ev.alt.add(f"{body.label} {nominal}")  # "General Assembly election"
             ev.attrs["implied"] = True
             ev.attrs["body"] = body
             if ann.reference is not None and not sentence_dates(ann, sent):

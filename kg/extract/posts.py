@@ -216,6 +216,8 @@ def tail_end(ann: Annotation, end: int, r: dict[str, Any] | None = None) -> int:
                 break
             if t == "and" and k < n and texts[k] in ("'s", "’s"):
                 break
+            if t == "and" and _starts_post(ann, j):
+                break  # "Under-Secretary-General for Humanitarian Affairs| and Special Envoy for Darfur"
             right = i = k
             continue
         break
@@ -240,6 +242,20 @@ def _topic_tail(ann: Annotation, end: int) -> int:
             last = k + 1
         k += 1
     return last
+
+
+def _starts_post(ann: Annotation, k: int) -> bool:
+    """Whether a post's name (a head, maybe after its modifiers) starts at token ``k``."""
+    return any(start == k for _, start, _ in _heads_at(ann)) or any(
+        start == k + 1 and ann.texts[k] in _rules()["modifiers_by_last"] for _, start, _ in _heads_at(ann)
+    )
+
+
+def _heads_at(ann: Annotation) -> list[tuple[int, int, int]]:
+    found: list[tuple[int, int, int]] | None = ann.__dict__.get("_post_heads")
+    if found is None:
+        found = ann.__dict__["_post_heads"] = [(0, s, e) for _, s, e in _matcher()(ann.doc)]
+    return found
 
 
 def _tail_word(ann: Annotation, k: int, not_first: bool, r: dict[str, Any]) -> bool:
