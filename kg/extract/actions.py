@@ -394,16 +394,19 @@ def r_chair_heads() -> frozenset[str]:
 
 
 def _mentions(ann: Annotation, sent: int, r: dict[str, Any]) -> None:
+    """ "resolution 2999 (2031), which endorses the Lake Accord": a document citing another; a
+    quotation "according to a statement" cites through that statement; a person presenting a report."""
     a, b = ann.sents[sent]
     docs = ann.in_range(a, b, Kind.DOCUMENT)
+    statement = next((e for m, e in docs if e.trigger == "statement"), None)
     for t in range(a, b):
         if ann.lowers[t] not in r["mention_verbs"]:
             continue
         before = [e for m, e in docs if m.end <= t]
-        after = [e for m, e in docs if m.start > t]
+        after = [e for m, e in docs if m.start > t and e is not statement]
         if not after:
             continue
-        subject = before[-1] if before else None
+        subject = before[-1] if before else statement
         if subject is None:
             p = next((p for _, p in ann.in_range(a, t, Kind.PERSON)), None)
             subject = p
