@@ -199,7 +199,7 @@ def _left(ann: Annotation, i: int, r: dict[str, Any]) -> int:
             k = p - 1  # "Peace, Security and Cooperation Framework": a list of capitalised words
             while k >= 1 and texts[k][:1].isupper() and texts[k - 1] == ",":
                 k -= 2
-            if texts[k][:1].isupper() and k < p - 1 or k == p - 1:
+            if (texts[k][:1].isupper() and k < p - 1) or k == p - 1:
                 left = k
                 continue
         if ann.space[p] or not t[:1].isalnum() or lowers[p] in _DETERMINERS:

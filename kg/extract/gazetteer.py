@@ -84,11 +84,10 @@ def _united_nations(ann: Annotation) -> None:
     """ "UN" inside another name ("UN Headquarters", "UN Security Council", "UN Secretary-General")
     says "United Nations" too: a mention of the United Nations of its own."""
     for i, t in enumerate(ann.texts):
-        if (
-            t not in ("UN", "U.N.")
-            or ann.at(i, Kind.ORGANIZATION)
-            and ann.ent_at(i, Kind.ORGANIZATION).key == "united nations"
-        ):  # type: ignore[union-attr]
+        if t not in ("UN", "U.N."):
+            continue
+        named = ann.ent_at(i, Kind.ORGANIZATION)
+        if named is not None and named.key == "united nations":
             continue
         un = ann.entity(Kind.ORGANIZATION, "united nations", "United Nations")
         un.attrs.setdefault("type", "organ")

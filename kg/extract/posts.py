@@ -29,7 +29,7 @@ from spacy.matcher import PhraseMatcher
 from kg.extract import resources
 from kg.extract.annotation import Annotation, Ent, key_of
 from kg.extract.context import BODY_WORDS, GENERIC_BODY, focus_body, resolve_body, subject_org
-from kg.extract.nlp import CALENDAR_WORDS, ORG, STATE, STATE_ADJ, get_nlp, institution_words, norm_key
+from kg.extract.nlp import CALENDAR_WORDS, ORG, STATE, STATE_ADJ, get_nlp, institution_words
 from kg.model import Kind
 
 _ORDINAL = re.compile(
