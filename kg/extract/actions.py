@@ -278,6 +278,13 @@ def _adopts(ann: Annotation, sent: int, r: dict[str, Any]) -> None:
                 if k + 1 < b
                 else None
             )
+            if agent is None:  # "The Conference closed with the adoption of ...": its subject
+                first = ann.in_range(a, t, Kind.EVENT, Kind.ORGANIZATION)
+                agent = (
+                    first[0][1]
+                    if first and first[0][1].kind == Kind.EVENT
+                    else subject_org(ann, sent, before=t)
+                )
             for d in docs:
                 ann.fact(agent, "adopts", d, sent)
                 ev = ann.ent_at(t, Kind.EVENT)

@@ -35,6 +35,12 @@ def _tables() -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
 
 
 @cache
+def _document_phrases() -> tuple[str, ...]:
+    """The documents' several-word triggers ("Programme of Action"), which no organisation's name has."""
+    return tuple(f" {t} " for t in resources.load("documents")["triggers"] if " " in t)
+
+
+@cache
 def _title_case_verbs() -> frozenset[str]:
     """Verbs a headline writes in title case ("... Invites Organization as Observer")."""
     return frozenset(resources.load("furniture")["title_case_verbs"])
@@ -188,9 +194,12 @@ def _generic_orgs(ann: Annotation) -> None:
                 i = end
                 continue
         i += 1
+    doc_names = _document_phrases()
     for start, end in found:
         if all(ann.gaz[k] == ORG for k in range(start, end) if not ann.space[k]):
             continue
+        if any(phrase in f" {ann.label(start, end)} " for phrase in doc_names):
+            continue  # "Programme of Action on Water" is a document
         # the text's own expansion of a known acronym ("IOM [International Office of Migration]")
         k = start - 1
         while k > 0 and texts[k][:1].isupper() and texts[k].isalpha():

@@ -61,6 +61,7 @@ def _rules() -> dict[str, Any]:
     out["stop"] = frozenset(people["stopwords"])
     out["bureau"] = frozenset(h.lower() for h in r["bureau_heads"])
     out["national"] = frozenset(h.lower() for h in r["national_heads"])
+    out["national_last"] = frozenset(h.lower().split()[-1] for h in r["national_heads"])
     out["un_heads"] = tuple(r["un_heads"])
     out["heads_need_of"] = frozenset(r["heads_need_of"])
     out["topic_heads"] = frozenset(r["topic_heads"])
@@ -92,6 +93,14 @@ def run(ann: Annotation) -> None:
         left, right, label, head, status, plural = span
         taken.update(range(left, right))
         label = _complete(ann, label, head, left, right, start, end, r)
+        state = _state_after_name(ann, right)
+        if (
+            state is not None
+            and " of " not in f" {label} "
+            and head.lower().split()[-1] in r["national_last"]
+        ):
+            label = f"{label} of {state.label}"  # "Prime Minister Ida Berg of Norway"
+            ann.entity(Kind.POST, key_of(label), label).attrs.setdefault("of", state)
         if (
             left > 0
             and left == start
@@ -132,8 +141,8 @@ def _read(
     possessive_before = prev >= 1 and texts[prev] in ("'s", "’s")
     before_name = nxt is not None and ann.name_like[nxt] and texts[nxt] not in r["stop"]
     named = body_before or possessive_before or (prev >= 0 and lowers[prev] == "vice")
-    if head in r["honorific_heads"] and before_name and not named:
-        return None  # "Ambassador Rita Mensah": an honorific
+    if head in r["honorific_heads"] and before_name and not named and _state_after_name(ann, end) is None:
+        return None  # "Ambassador Rita Mensah": an honorific ("President Ann Lee of Chile": a post)
     if head[0].islower() and head.lower() in r["need_context"]:
         ok = nxt is not None and lowers[nxt] in ("of", "for", "to", "at")
         ok = ok or (prev >= 0 and (texts[prev] in r["modifiers_by_last"] or lowers[prev] in r["status"]))
@@ -242,6 +251,17 @@ def _topic_tail(ann: Annotation, end: int) -> int:
             last = k + 1
         k += 1
     return last
+
+
+def _state_after_name(ann: Annotation, end: int) -> Ent | None:
+    """The State in "<post> Ann Lee of Chile": a name of up to four words, then "of" and a State."""
+    k = end
+    while k < ann.n and k - end < 4 and ann.name_like[k] and not ann.gaz[k]:
+        k += 1
+    if k == end or k + 1 >= ann.n or ann.lowers[k] != "of":
+        return None
+    j = k + 1 + (ann.lowers[k + 1] == "the")
+    return ann.ent_at(j, Kind.STATE) if j < ann.n and ann.gaz[j] == STATE else None
 
 
 def _starts_post(ann: Annotation, k: int) -> bool:
