@@ -57,6 +57,10 @@ def _agent(ann: Annotation, sent: int, verb: int, kinds: tuple[Kind, ...]) -> En
     """Who does what the verb at ``verb`` says: the body the sentence is about, or a person named
     (or referred to) before the verb in the sentence, or the agent of "by X" after it."""
     a, b = ann.sents[sent]
+    if Kind.ORGANIZATION in kinds and verb > a and ann.lowers[verb - 1] == "it" and sent > 0:
+        body = subject_org(ann, sent - 1)  # "For the Asian States it appointed ...": the body before
+        if body is not None and is_body(body):
+            return body
     if Kind.ORGANIZATION in kinds:
         body = subject_org(ann, sent, before=verb)
         if body is not None and is_body(body):
@@ -172,8 +176,8 @@ def _appoints(ann: Annotation, sent: int, r: dict[str, Any]) -> None:
                 agent = _holder(ann, found[1]) if found else None
             chosen = [p for _, p in ann.in_range(a, t, Kind.PERSON)][-1:]
         else:
-            if agent is None:
-                post = _post_before(ann, a, t)
+            if agent is None and t >= 1 and ann.lowers[t - 1] not in ("i", "we"):
+                post = _post_before(ann, max(a, t - 3), t)  # "The Secretary-General today appointed"
                 agent = _holder(ann, post) if post else None
             chosen = _objects(ann, t + 1, b, (Kind.PERSON,), r)
         for p in chosen:
@@ -413,7 +417,7 @@ def _mentions(ann: Annotation, sent: int, r: dict[str, Any]) -> None:
         after = [e for m, e in docs if m.start > t and e is not statement]
         if not after:
             continue
-        subject = before[-1] if before else statement
+        subject = before[0] if before else statement  # the document the sentence is about
         if subject is None:
             p = next((p for _, p in ann.in_range(a, t, Kind.PERSON)), None)
             subject = p

@@ -65,8 +65,13 @@ def _speaker(ann: Annotation, sent: int, spans: list[tuple[int, int]]) -> tuple[
     a, b = ann.sents[sent]
     speech = _speech()
     for t in range(a, b):
-        if ann.lowers[t] not in speech or ann.quoted[t]:
-            continue
+        if (
+            ann.lowers[t] not in speech
+            or ann.quoted[t]
+            or not ann.texts[t].islower()
+            or ann.covered(t, t + 1)
+        ):
+            continue  # ("African States" names no speech)
         for k in (t - 1, t + 1, t + 2):
             if a <= k < b and not ann.quoted[k]:
                 p = _who(ann, k)
