@@ -72,6 +72,7 @@ def _rules() -> dict[str, Any]:
         out[key] = frozenset(r[key])
     out["actions"] = {k.lower(): v for k, v in r["implied_meeting_actions"].items()}
     out["when"] = frozenset(r["implied_meeting_when"])
+    out["passive_before"] = frozenset(r["passive_before"])
     out["action_nouns"] = dict(r["action_nouns"])
     return out
 
@@ -178,7 +179,7 @@ def _spans(ann: Annotation, r: dict[str, Any]) -> list[tuple[int, int, int, str]
             left = _topic_left(ann, i)
         if trig in r["nominal"]:
             right = _nominal_tail(ann, i + k)
-            if right == i + k and left == i:
+            if (right == i + k and left == i) or _of_a_person(ann, i + k):
                 i += k
                 continue
         else:
@@ -358,6 +359,20 @@ def _lower_words(ann: Annotation, j: int, limit: int) -> int:
         k += 1
         count += 1
     return last
+
+
+def _of_a_person(ann: Annotation, end: int) -> bool:
+    """ "the election of [Minister X,] Ana Ruiz as President": an act within a meeting, not an
+    event of its own (the person's post is read by the posts and roles components)."""
+    if end + 1 >= ann.n or ann.lowers[end] != "of":
+        return False
+    k = end + 1
+    post = ann.starting_at(k, Kind.POST)
+    if post is not None:
+        k = post[0].end
+        while k < ann.n and ann.texts[k] in (",", "the"):
+            k += 1
+    return ann.starting_at(k, Kind.PERSON) is not None
 
 
 def _nominal_tail(ann: Annotation, end: int) -> int:
@@ -646,6 +661,8 @@ def _implied_meetings(ann: Annotation, r: dict[str, Any]) -> None:
             gerund = r["actions"].get(ann.lowers[t])
             if gerund is None or ann.quoted[t]:
                 continue
+            if t > a and ann.lowers[t - 1] in r["passive_before"]:
+                continue  # "is considered elected", "was adopted": nobody acts in the sentence
             body = subject_org(ann, sent, before=t)
             if body is None or not is_body(body) or body.key == "united nations" or body.id in done:
                 break
