@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import os
+import shutil
+import socket
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,3 +49,68 @@ def seed() -> Path:
     if not SEED.is_file():
         pytest.skip(f"the seed document is not there ({SEED}): ../shared is absent")
     return SEED
+
+
+@dataclass
+class OxigraphServer:
+    """An Oxigraph server (the ``oxigraph`` package's binary) on a free loopback port."""
+
+    url: str
+    location: Path
+    proc: subprocess.Popen[bytes]
+
+    def clear(self) -> None:
+        r = httpx.post(self.url + "/update", data={"update": "DROP ALL"}, timeout=30)
+        assert r.status_code in (200, 204), r.text
+
+    def stop(self) -> None:
+        self.proc.kill()
+        self.proc.wait(30)
+
+
+def oxigraph_binary() -> str | None:
+    beside = Path(sys.executable).parent / "oxigraph"
+    return str(beside) if beside.is_file() else shutil.which("oxigraph")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_oxigraph(location: Path, port: int | None = None) -> OxigraphServer:
+    """Start ``oxigraph serve`` on ``location`` and wait until it answers (or fail with its log)."""
+    binary = oxigraph_binary()
+    if binary is None:
+        pytest.skip(
+            "the Oxigraph server binary is not installed (pip install oxigraph==0.5.13, in the test extra)"
+        )
+    port = port or free_port()
+    log = location.with_name(location.name + ".log")
+    with log.open("ab") as out:
+        proc = subprocess.Popen(
+            [binary, "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(url + "/query", params={"query": "ASK {}"}, timeout=5).status_code == 200:
+                return OxigraphServer(url, location, proc)
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            raise RuntimeError(f"oxigraph serve did not start: {log.read_text(errors='replace')[-2000:]}")
+        time.sleep(0.05)
+
+
+@pytest.fixture(scope="session")
+def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OxigraphServer]:
+    """One Oxigraph server for the session; tests clear it before use."""
+    server = start_oxigraph(tmp_path_factory.mktemp("oxigraph") / "data")
+    yield server
+    server.stop()
