@@ -44,6 +44,30 @@ def kg(*args: str | Path, cwd: Path | None = None, env: dict[str, str] | None = 
     return Run(proc.returncode, proc.stdout, proc.stderr)
 
 
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store built from the bundled examples by ``kg build``, once per test module."""
+    store = tmp_path_factory.mktemp("built") / "store"
+    run = kg("build", EXAMPLES, "--store", store)
+    assert run.code == 0, run.err
+    return store
+
+
+def wait_http(url: str, proc: subprocess.Popen[bytes], what: str, timeout: float = 60) -> None:
+    """Until ``url`` answers 200, or fail when ``proc`` ends or ``timeout`` passes."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if httpx.get(url, timeout=5).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            raise RuntimeError(f"{what} did not start")
+        time.sleep(0.05)
+
+
 @pytest.fixture
 def seed() -> Path:
     if not SEED.is_file():
@@ -95,17 +119,11 @@ def start_oxigraph(location: Path, port: int | None = None) -> OxigraphServer:
             stderr=subprocess.STDOUT,
         )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(url + "/query", params={"query": "ASK {}"}, timeout=5).status_code == 200:
-                return OxigraphServer(url, location, proc)
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise RuntimeError(f"oxigraph serve did not start: {log.read_text(errors='replace')[-2000:]}")
-        time.sleep(0.05)
+    try:
+        wait_http(url + "/query?query=ASK%7B%7D", proc, "oxigraph serve")
+    except RuntimeError as exc:
+        raise RuntimeError(f"{exc}: {log.read_text(errors='replace')[-2000:]}") from None
+    return OxigraphServer(url, location, proc)
 
 
 @pytest.fixture(scope="session")

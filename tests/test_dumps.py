@@ -8,7 +8,6 @@ import json
 from pathlib import Path
 
 import pyoxigraph as ox
-import pytest
 from rdflib import Dataset
 from rdflib.compare import isomorphic
 
@@ -29,14 +28,6 @@ def export(store: str | Path, fmt: str, *extra: str) -> bytes:
     run = kg("export", "--store", store, "--format", fmt, *extra)
     assert run.code == 0, run.err
     return run.out.encode()
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    store = tmp_path_factory.mktemp("built") / "s"
-    run = kg("build", EXAMPLES, "--store", store)
-    assert run.code == 0, run.err
-    return store
 
 
 def test_nquads_round_trip_is_byte_identical(built: Path, tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ import pytest
 
 from kg.store import RemoteStore, Store
 from kg.store.remote import auth_from_env
-from tests.conftest import EXAMPLES, ROOT, OxigraphServer, free_port, kg, start_oxigraph
+from tests.conftest import EXAMPLES, ROOT, OxigraphServer, free_port, kg, start_oxigraph, wait_http
 from tests.test_crash import write_documents
 from tests.test_store import check_invariants
 
@@ -92,14 +92,7 @@ def test_serve_answers_from_the_remote_store(oxigraph_server: OxigraphServer, tm
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                httpx.get(url + "/health", timeout=2)
-                break
-            except httpx.HTTPError:
-                assert serve.poll() is None and time.monotonic() < deadline, "kg serve did not start"
-                time.sleep(0.05)
+        wait_http(url + "/health", serve, "kg serve")
         query = "SELECT ?name WHERE { ?p a kg:Person ; rdfs:label ?name } ORDER BY ?name"
         here = httpx.get(url + "/sparql", params={"query": query}, headers={"Accept": "text/csv"}, timeout=30)
         assert here.status_code == 200, here.text
