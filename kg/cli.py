@@ -6,20 +6,19 @@ place, ``main``; anything else is a bug and keeps its traceback.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import platform
 import sys
 from collections.abc import Callable
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, cast
 
 import click
 
 from kg import __version__, settings
 from kg.cli_link import link
-from kg.cli_options import base_option, store_option
+from kg.cli_options import base_option, quiet_option, store_option
 from kg.errors import KGError, StoreInUse, UsageError
 from kg.settings import Settings
 
@@ -32,13 +31,6 @@ def _open(cfg: Settings, read_only: bool = False, must_exist: bool = True) -> An
     from kg.store import open_store
 
     return open_store(cfg, read_only=read_only, must_exist=must_exist)
-
-
-def _progress(label: str, length: int) -> Any:
-    """A progress bar on a terminal (for restore and export); a no-op elsewhere."""
-    if not sys.stderr.isatty():
-        return contextlib.nullcontext(None)
-    return click.progressbar(length=length, label=label, file=sys.stderr)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -58,7 +50,7 @@ def cli() -> None:
     default=None,
     help="Link States, UN bodies and cities offline after loading (default: on; $KG_LINK_OFFLINE).",
 )
-@click.option("--quiet", "-q", is_flag=True, help="Print only the summary line and errors.")
+@quiet_option
 def build(
     paths: tuple[Path, ...], store: str | None, base: str | None, force: bool, link: bool | None, quiet: bool
 ) -> None:
@@ -71,6 +63,7 @@ def build(
     from kg.ingest import discover
     from kg.pipeline import BuildReport, DocResult
     from kg.pipeline import build as run_build
+    from kg.progress import Progress
 
     cfg = _settings(store=store, base=base, link_offline=link)
     files = discover(list(paths))
@@ -79,15 +72,6 @@ def build(
         db = _open(cfg, must_exist=False)
     except StoreInUse as busy:  # a running kg serve holds it: hand the build over (kg.handoff)
         held = busy
-
-    def report_problem(result: DocResult) -> None:
-        if result.error:
-            click.echo(f"kg: error: {result.error}", err=True)
-        for v in result.violations:
-            click.echo(f"kg: invalid: {result.source}: {v.line()}", err=True)
-        if not quiet:
-            for w in result.warnings:
-                click.echo(f"kg: warning: {result.source}: {w}", err=True)
 
     def run(step: Callable[[DocResult], None]) -> tuple[BuildReport, int, int, str]:
         if held is not None:
@@ -100,16 +84,19 @@ def build(
         stats = db.stats()
         return report, stats.default_triples, stats.quads, str(cfg.store)
 
-    if len(files) > 20 and not quiet and sys.stderr.isatty():
-        with click.progressbar(length=len(files), label="building", file=sys.stderr) as bar:
+    with Progress("build", len(files), "documents", quiet=quiet) as progress:
 
-            def step(result: DocResult) -> None:
-                report_problem(result)
-                bar.update(1)
+        def step(result: DocResult) -> None:  # called as each document finishes
+            if result.error:
+                progress.echo(f"kg: error: {result.error}")
+            for v in result.violations:
+                progress.echo(f"kg: invalid: {result.source}: {v.line()}")
+            if not quiet:
+                for w in result.warnings:
+                    progress.echo(f"kg: warning: {result.source}: {w}")
+            progress.advance(failed=result.outcome in FAILED)
 
-            report, triples, quads, where = run(step)
-    else:
-        report, triples, quads, where = run(report_problem)
+        report, triples, quads, where = run(step)
     outcomes: dict[str, int] = {}
     for r in report.results:
         outcomes[r.outcome] = outcomes.get(r.outcome, 0) + 1
@@ -125,6 +112,10 @@ def build(
         click.echo(f"triples: {triples} distinct, {quads} quads in {where}")
     click.echo(f"violations: {report.violations}")
     sys.exit(report.exit_code)
+
+
+#: Build outcomes that count as failures in the progress display.
+FAILED = frozenset({"invalid", "unreadable"})
 
 
 def _read_query(text: str) -> str:
@@ -171,26 +162,67 @@ def query(sparql: str, store: str | None, fmt: str) -> None:
 @click.option(
     "-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="File to write (default: stdout)."
 )
-@click.option("--graph", "graph", metavar="IRI", default=None, help="Only this named graph.")
-def export(store: str | None, fmt: str, output: Path | None, graph: str | None) -> None:
+@click.option(
+    "--graph",
+    "doc",
+    metavar="DOC",
+    default=None,
+    help="Only this document's graph: its source path, document id or graph IRI.",
+)
+@quiet_option
+def export(store: str | None, fmt: str, output: Path | None, doc: str | None, quiet: bool) -> None:
     """Dump the store deterministically (the same data gives byte-identical output).
 
     nquads and trig carry the whole dataset (kg restore reads them back): the merged default
     graph, then every named graph with its name, in IRI order, each sorted.
     """
     from kg.export import export as run_export
+    from kg.progress import Progress
 
     cfg = _settings(store=store)
     db = _open(cfg, read_only=True)
-    if output is None:
-        run_export(db, fmt, sys.stdout.buffer, graph=graph)
-        sys.stdout.flush()
-        return
-    tmp = output.with_name(output.name + ".partial")
-    with tmp.open("wb") as fh, _progress("exporting", len(db.named_graphs()) + 1) as bar:
-        step = None if bar is None else (lambda done, total: bar.update(done - bar.pos))
-        run_export(db, fmt, fh, graph=graph, progress=step)
-    tmp.replace(output)
+    graph = _document_graph(db, doc) if doc is not None else None
+    with Progress("export", None, "bytes", quiet=quiet) as progress:
+        if output is None:
+            run_export(db, fmt, cast(IO[bytes], _Counting(sys.stdout.buffer, progress.update)), graph)
+            sys.stdout.flush()
+            return
+        tmp = output.with_name(output.name + ".partial")
+        with tmp.open("wb") as fh:
+            run_export(db, fmt, cast(IO[bytes], _Counting(fh, progress.update)), graph)
+        tmp.replace(output)
+
+
+class _Counting:
+    """A binary output that reports the bytes written so far."""
+
+    def __init__(self, out: Any, report: Callable[[int], None]) -> None:
+        self.out, self.report, self.written = out, report, 0
+
+    def write(self, data: bytes) -> int:
+        n = self.out.write(data)
+        self.written += len(data)
+        self.report(self.written)
+        return int(n if n is not None else len(data))
+
+    def flush(self) -> None:
+        self.out.flush()
+
+
+def _document_graph(db: Any, doc: str) -> str:
+    """The graph IRI of a document named by its source path, document id or graph IRI."""
+    found = db.graph_of_source(doc) or db.graph_of_source(str(Path(doc)))
+    for iri in (doc, f"{db.base}graph/{doc}"):
+        if found is None and ":" in iri and "/" not in iri.split(":", 1)[0]:
+            try:
+                found = iri if db.has_graph(iri) else None
+            except ValueError:  # not an IRI
+                continue
+    if found is None:
+        raise UsageError(
+            f"--graph: no document {doc!r} in {db.location} (give a source path, document id or graph IRI)"
+        )
+    return str(found)
 
 
 @cli.command()
@@ -204,7 +236,8 @@ def export(store: str | None, fmt: str, output: Path | None, graph: str | None) 
     default=None,
     help="The dump's format (default: from its name, .nq or .trig).",
 )
-def restore(dump: Path, store: str | None, base: str | None, fmt: str | None) -> None:
+@quiet_option
+def restore(dump: Path, store: str | None, base: str | None, fmt: str | None, quiet: bool) -> None:
     """Rebuild a store from an N-Quads or TriG dump (kg export --format nquads|trig).
 
     The dump is bulk-loaded into a new store beside the old one, which it then replaces in one
@@ -219,10 +252,10 @@ def restore(dump: Path, store: str | None, base: str | None, fmt: str | None) ->
             f"--store: {cfg.store} is a SPARQL server; restore a dump there with the server's own loader "
             "(oxigraph load, Fuseki's tdb2.tdbloader, Virtuoso's ld_dir)"
         )
-    size = dump.stat().st_size if dump.is_file() else 0
-    with _progress("restoring", size) as bar:
-        step = None if bar is None else (lambda done, total: bar.update(done - bar.pos))
-        stats = run_restore(dump, Path(cfg.store), cfg.base, fmt, progress=step)
+    from kg.progress import Progress
+
+    with Progress("restore", None, "bytes", quiet=quiet) as progress:
+        stats = run_restore(dump, Path(cfg.store), cfg.base, fmt, progress=progress.update)
     click.echo(
         f"restored {cfg.store}: {stats.quads} quads, {stats.default_triples} distinct triples, "
         f"{stats.named_graphs} named graphs, {stats.document_graphs} documents"
@@ -231,16 +264,19 @@ def restore(dump: Path, store: str | None, base: str | None, fmt: str | None) ->
 
 @cli.command()
 @store_option
-def validate(store: str | None) -> None:
+@quiet_option
+def validate(store: str | None, quiet: bool) -> None:
     """Validate every graph in the store against the SHACL shapes.
 
     Exit status: 0 conforms, 1 violations, 2 bad input (no store).
     """
     from kg.pipeline import validate_store
+    from kg.progress import Progress
 
     cfg = _settings(store=store)
     db = _open(cfg, read_only=True)
-    results = validate_store(db)
+    with Progress("validate", None, "graphs", quiet=quiet) as progress:
+        results = validate_store(db, on_graph=progress.update)
     total = 0
     for graph, report in results:
         for v in report.violations:

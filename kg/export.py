@@ -9,7 +9,8 @@ is left out: ``kg restore`` counts again). ``kg restore`` rebuilds a store from 
 The order is produced streaming, section by section (the default graph, then one named graph at
 a time), each section sorted by its canonical N-Triples lines. A document's graph is sorted in
 memory (it is one document); any other graph goes through a file and an external sort in runs of
-``RUN_BYTES``. Other formats are written from that sorted stream by pyoxigraph's serialisers.
+``RUN_BYTES``. Other formats are written from that sorted stream by pyoxigraph's serialisers
+(JSON-LD is then given an ``@context`` by ``kg.jsonld``, in memory).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import IO
 
 import pyoxigraph as ox
 
+from kg import jsonld
 from kg.errors import UsageError
 from kg.namespaces import PREFIXES
 from kg.store import GraphStore, Progress
@@ -158,4 +160,9 @@ def export(
         return
     source = ox.RdfFormat.N_QUADS if quads else ox.RdfFormat.N_TRIPLES
     parsed = ox.parse(io.BufferedReader(_LinesReader(lines), 1 << 20), format=source)
+    if target is ox.RdfFormat.JSON_LD:  # with an @context (pyoxigraph writes none): held in memory
+        out.write(
+            jsonld.compact(ox.serialize(parsed, format=target) or b"[]", {**PREFIXES, "id": store.base})
+        )
+        return
     ox.serialize(parsed, out, format=target, prefixes=PREFIXES)

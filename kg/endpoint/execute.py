@@ -27,8 +27,10 @@ from typing import IO, Any, cast
 
 import pyoxigraph as ox
 
+from kg import syntax
 from kg.endpoint import lexer, results
 from kg.endpoint.negotiation import BY_KEY
+from kg.namespaces import turtle_prefixes
 
 CHUNK = 64 * 1024
 SMALL = 256 * 1024
@@ -94,7 +96,8 @@ def error_frame(status: int, message: str) -> bytes:
 
 
 def _evaluate(store: ox.Store, job: Job) -> Any:
-    kwargs: dict[str, Any] = {"base_iri": job.base_iri}
+    # the prefixes kg query knows are predeclared here too, so a query works the same everywhere
+    kwargs: dict[str, Any] = {"base_iri": job.base_iri, "prefixes": job.prefixes}
     if job.default_graphs:
         kwargs["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
     if job.named_graphs:
@@ -111,7 +114,7 @@ def execute(store: ox.Store, job: Job, send: Callable[[bytes], None]) -> None:
     try:
         result = _evaluate(store, job)
     except SyntaxError as exc:
-        send(error_frame(400, f"SPARQL syntax error: {exc}"))
+        send(error_frame(400, syntax.message(job.query, str(exc), job.prefixes)))
         return
     except ValueError as exc:
         send(error_frame(400, f"invalid query: {exc}"))
@@ -208,7 +211,7 @@ def _write_body(result: Any, job: Job, key: str, out: IO[bytes] | _Sink | _Budge
         result.serialize(cast(IO[bytes], out), _RESULTS[key])
         return None
     if cap == 0:
-        prefixes = job.prefixes if key in ("ttl", "trig") else None
+        prefixes = turtle_prefixes(job.prefixes) if key in ("ttl", "trig") else None
         ox.serialize(result, cast(IO[bytes], out), _RDF[key], prefixes=prefixes)
         return None
     if isinstance(result, ox.QuerySolutions):
@@ -231,7 +234,7 @@ def _write_body(result: Any, job: Job, key: str, out: IO[bytes] | _Sink | _Budge
                 return
             yield t
 
-    prefixes = job.prefixes if key in ("ttl", "trig") else None
+    prefixes = turtle_prefixes(job.prefixes) if key in ("ttl", "trig") else None
     ox.serialize(triples(), cast(IO[bytes], out), _RDF[key], prefixes=prefixes)
     return cut[0] if cut else None
 

@@ -46,7 +46,7 @@ from kg.endpoint.protocol import (
     media_type,
     parse_operation,
 )
-from kg.namespaces import PREFIXES
+from kg.namespaces import BASE_PREFIX, PREFIXES
 from kg.settings import Settings
 from kg.store import GraphStore, meta_graph_iri, unmerged_graphs
 
@@ -86,7 +86,7 @@ class Endpoint:
         self.store = store
         self.policy = policy_of(settings)
         self.executor = make_executor(store, settings.workers)
-        self.prefixes = {**PREFIXES, "id": settings.base}
+        self.prefixes = {**PREFIXES, BASE_PREFIX: settings.base}
         self.meta = meta_graph_iri(settings.base)
         self.generation = 0
         #: the secret of ``POST /_kg/build`` (see ``kg.handoff``); None: builds are not handed here

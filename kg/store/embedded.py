@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from kg import syntax
 from kg.errors import QueryError, StoreError, StoreInUse
 from kg.store.layout import DEFAULT, P_SOURCE, term_value
 from kg.store.protocol import GraphStore
@@ -72,7 +73,10 @@ class Store(GraphStore):
         try:
             return self.ox.query(sparql, **kwargs)  # type: ignore[arg-type]
         except SyntaxError as exc:
-            raise QueryError(f"SPARQL syntax error: {exc}") from None
+            prefixes = kwargs.get("prefixes")
+            raise QueryError(
+                syntax.message(sparql, str(exc), prefixes if isinstance(prefixes, dict) else None)
+            ) from None
         except OSError as exc:
             raise StoreError(f"{self.location}: error reading the store: {exc}") from None
 
