@@ -91,7 +91,7 @@ def test_export_one_graph(built: Path) -> None:
     assert lines and all(line.endswith(f"<{meta}> .") for line in lines)
     assert lines == sorted(lines)
     run = kg("export", "--store", built, "--graph", f"{BASE}graph/nothing")
-    assert run.code == 2 and "no graph" in run.err
+    assert run.code == 2 and "no document" in run.err
 
 
 def test_remote_store_builds_and_exports_the_same_dataset(
