@@ -142,9 +142,9 @@ def restore_vs_bulk_load(work: Path) -> tuple[float, float]:
 
 
 def peak_rss_mb(code: str) -> float:
-    """Peak RSS (MB) of ``code`` run in a fresh interpreter, as it reports it itself (a forked
-    child's own figure would include its parent's pages from before the exec)."""
-    report = "; import resource; print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    """Peak RSS (MB) of ``code`` run in a fresh interpreter: its VmHWM, which starts again at the
+    exec (getrusage's maxrss would carry the parent's figure over the fork)."""
+    report = "; print(open('/proc/self/status').read().split('VmHWM:')[1].split()[0])"
     out = subprocess.run([sys.executable, "-c", code + report], check=True, capture_output=True, text=True)
     return int(out.stdout.split()[-1]) / 1024
 
