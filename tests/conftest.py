@@ -15,6 +15,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from kg.store import Endpoints, RemoteStore
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 EXAMPLES = ROOT / "examples"
@@ -132,3 +134,82 @@ def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Oxigra
     server = start_oxigraph(tmp_path_factory.mktemp("oxigraph") / "data")
     yield server
     server.stop()
+
+
+VIRTUOSO_INI = """[Database]
+DatabaseFile = {dir}/virtuoso.db
+ErrorLogFile = {dir}/virtuoso.log
+LockFile = {dir}/virtuoso.lck
+TransactionFile = {dir}/virtuoso.trx
+xa_persistent_file = {dir}/virtuoso.pxa
+Striping = 0
+TempStorage = TempDatabase
+
+[TempDatabase]
+DatabaseFile = {dir}/virtuoso-temp.db
+TransactionFile = {dir}/virtuoso-temp.trx
+Striping = 0
+
+[Parameters]
+ServerPort = 127.0.0.1:{sql}
+NumberOfBuffers = 20000
+MaxDirtyBuffers = 15000
+DirsAllowed = ., {dir}
+
+[HTTPServer]
+ServerPort = 127.0.0.1:{http}
+ServerRoot = {dir}
+MaxClientConnections = 4
+ServerThreads = 4
+
+[SPARQL]
+ResultSetMaxRows = 10000000
+MaxQueryExecutionTime = 120
+"""
+
+
+@dataclass
+class VirtuosoServer:
+    """Virtuoso Open Source 7 (Debian's virtuoso-opensource-7-bin) on free loopback ports."""
+
+    url: str
+    proc: subprocess.Popen[bytes]
+
+    def store(self, base: str) -> RemoteStore:
+        """A kg store there: the merge in a named graph (Virtuoso's default graph is every graph)."""
+        endpoints = Endpoints.of(self.url, "/sparql", "/sparql", "/sparql-graph-crud")
+        return RemoteStore(self.url, base, endpoints=endpoints, merged_graph=f"{base}graph/merged")
+
+    def clear(self, base: str) -> None:
+        """Drop kg's graphs (not Virtuoso's own, which it needs)."""
+        store = self.store(base)
+        graphs = [*store.named_graphs(), f"{base}graph/stats", f"{base}graph/merged"]
+        store.update(" ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in graphs))
+        store.close()
+
+
+@pytest.fixture(scope="session")
+def virtuoso_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VirtuosoServer]:
+    binary, isql = shutil.which("virtuoso-t"), shutil.which("isql-vt")
+    if binary is None or isql is None:
+        pytest.skip(
+            "Virtuoso is not installed (apt-get install virtuoso-opensource-7-bin; .ci/store-deps.sh)"
+        )
+    folder = tmp_path_factory.mktemp("virtuoso")
+    sql, http = free_port(), free_port()
+    (folder / "virtuoso.ini").write_text(VIRTUOSO_INI.format(dir=folder, sql=sql, http=http))
+    log = (folder / "out.log").open("wb")
+    proc = subprocess.Popen(
+        [binary, "+configfile", str(folder / "virtuoso.ini"), "+foreground"],
+        cwd=folder,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{http}"
+    wait_http(url + "/sparql?query=ASK%7B%7D", proc, "virtuoso-t", timeout=120)
+    grant = 'GRANT SPARQL_UPDATE TO "SPARQL";'
+    subprocess.run([isql, f"127.0.0.1:{sql}", "dba", "dba", f"exec={grant}"], check=True, capture_output=True)
+    yield VirtuosoServer(url, proc)
+    proc.terminate()
+    proc.wait(60)
+    log.close()

@@ -26,7 +26,7 @@ from typing import Literal as Lit
 import pyoxigraph as ox
 from rdflib import Graph
 
-from kg.namespaces import KG
+from kg.namespaces import KG, ONTOLOGY_GRAPH
 
 DEFAULT = ox.DefaultGraph()
 P_SOURCE = ox.NamedNode(str(KG.loadedFrom))
@@ -188,20 +188,32 @@ class Operations:
 
     # -- queries -----------------------------------------------------------------------------
 
+    def graphs(self) -> str:
+        """A pattern that binds ?g to each of kg's named graphs but graph/stats (and the merged
+        graph). On a server that keeps the merge in a named graph (Virtuoso), other graphs are the
+        server's own: kg's are those under the base IRI and the ontology's, and ``GRAPH ?g { }``
+        does not list graphs there, so they are found through their triples."""
+        own = f"?g != {self.stats}"
+        if not self.merged:
+            return f"GRAPH ?g {{ }} FILTER({own})"
+        return (
+            f"GRAPH ?g {{ ?s ?p ?o }} FILTER({own} && ?g != {self.merged} "
+            f'&& (STRSTARTS(STR(?g), "{self.base}") || ?g = <{ONTOLOGY_GRAPH}>))'
+        )
+
     def count_queries(self) -> tuple[str, str]:
         """Count the store the slow way (quads outside graph/stats, distinct triples of the merge)."""
         return (
-            f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(?g != {self.stats}) }}",
+            f"SELECT (COUNT(*) AS ?n) WHERE {{ {self.graphs().replace('{ }', '{ ?s ?p ?o }')} }}",
             f"SELECT (COUNT(*) AS ?n) WHERE {{ {self.in_merge('?s ?p ?o')} }}",
         )
 
     def stats_query(self) -> str:
         s = self.stats
-        merged = f"FILTER(?g != {self.merged})" if self.merged else ""
         return (
             "SELECT ?q ?n ?graphs ?docs WHERE { "
             f"OPTIONAL {{ GRAPH {s} {{ {s} {P_QUADS} ?q . {s} {P_TRIPLES} ?n }} }} "
-            f"{{ SELECT (COUNT(*) AS ?graphs) WHERE {{ GRAPH ?g {{ }} FILTER(?g != {s}) {merged} }} }} "
+            f"{{ SELECT (COUNT(DISTINCT ?g) AS ?graphs) WHERE {{ {self.graphs()} }} }} "
             "{ SELECT (COUNT(DISTINCT ?d) AS ?docs) "
             f"WHERE {{ GRAPH {self.meta} {{ ?d {P_SOURCE} ?src }} }} }} }}"
         )

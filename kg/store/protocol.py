@@ -92,6 +92,8 @@ class GraphStore(ABC):
     # -- reading -----------------------------------------------------------------------------
 
     def select(self, sparql: str) -> list[dict[str, object]]:
+        """kg's own SELECT queries (they name the graphs they read, the merge through
+        ``self.ops.in_merge``); a caller's queries go through ``query``."""
         rows = cast(ox.QuerySolutions, self.query(sparql))
         names = [v.value for v in rows.variables]
         return [{n: r[n] for n in names} for r in rows]

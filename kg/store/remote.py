@@ -95,6 +95,14 @@ class _Retry(Exception):
         self.maybe_applied = maybe_applied
 
 
+def _canonical(ntriples: bytes) -> bytes:
+    """N-Triples as pyoxigraph writes them (servers differ in spacing: Virtuoso writes tabs), so
+    that dumps are the same bytes whatever store they come from."""
+    return (
+        ox.serialize(ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES), format=ox.RdfFormat.N_TRIPLES) or b""
+    )
+
+
 class RemoteStore(GraphStore):
     """The kg store kept by the SPARQL server at ``url``."""
 
@@ -171,6 +179,12 @@ class RemoteStore(GraphStore):
     # -- primitives --------------------------------------------------------------------------
 
     def query(self, sparql: str, **kwargs: object) -> object:
+        return self._query(sparql, _SELECT_ACCEPT, True, **kwargs)
+
+    def _query(self, sparql: str, accept: str, merged_default: bool, **kwargs: object) -> object:
+        """``merged_default``: the merged graph as the query's default graph (a caller's query);
+        kg's own queries name their graphs (``Operations.in_merge``), and Virtuoso misreads
+        ``GRAPH <g>`` in a query that also names a default graph."""
         prefixes = kwargs.pop("prefixes", None)
         if kwargs:
             raise TypeError(f"a remote store takes no query options but prefixes (got {', '.join(kwargs)})")
@@ -181,8 +195,8 @@ class RemoteStore(GraphStore):
             return self._send(
                 "POST",
                 self.endpoints.query,
-                data={"query": sparql, **self._params()},
-                headers={"Accept": _SELECT_ACCEPT},
+                data={"query": sparql, **(self._params() if merged_default else {})},
+                headers={"Accept": accept},
             )
 
         response = self._attempts("answer a query", attempt)
@@ -257,7 +271,7 @@ class RemoteStore(GraphStore):
             raise StoreError(
                 f"{self.endpoints.data}: HTTP {response.status_code}: {response.text.strip()[:300]}"
             )
-        return response.content
+        return _canonical(response.content)
 
     def write_graph_ntriples(self, graph: str | None, path: str) -> None:
         def attempt() -> None:
@@ -283,11 +297,27 @@ class RemoteStore(GraphStore):
                 raise _Retry(f"{type(exc).__name__}: {exc}", maybe_applied=False) from None
 
         self._attempts("send a graph", attempt)
+        raw = path + ".raw"
+        os.replace(path, raw)
+        with open(path, "wb") as out:
+            ox.serialize(ox.parse(path=raw, format=ox.RdfFormat.N_TRIPLES), out, ox.RdfFormat.N_TRIPLES)
+        os.remove(raw)
 
     def named_graphs(self) -> list[str]:
-        skip = {self.stats_iri, self.merged_graph}
-        rows = self.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }")
-        return sorted(g.value for r in rows if isinstance(g := r["g"], ox.NamedNode) and g.value not in skip)
+        rows = self.select(f"SELECT DISTINCT ?g WHERE {{ {self.ops.graphs()} }}")
+        return sorted(g.value for r in rows if isinstance(g := r["g"], ox.NamedNode))
+
+    def select(self, sparql: str) -> list[dict[str, object]]:
+        rows = self._query(sparql, "application/sparql-results+json", False)
+        assert isinstance(rows, ox.QuerySolutions)
+        names = [v.value for v in rows.variables]
+        return [{n: r[n] for n in names} for r in rows]
+
+    def ask(self, sparql: str) -> bool:
+        answer = self._query(sparql, "application/sparql-results+json", False)
+        if isinstance(answer, ox.QuerySolutions):  # Virtuoso answers ASK as a one-column SELECT
+            return any(row[0] is not None and row[0].value not in ("0", "false") for row in answer)
+        return bool(answer)
 
     def flush(self) -> None:
         pass  # the server decides when its writes reach the disk
