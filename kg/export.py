@@ -38,7 +38,7 @@ FORMATS: dict[str, ox.RdfFormat] = {
     "rdfxml": ox.RdfFormat.RDF_XML,
 }
 #: bytes of lines sorted in memory at once before they are spilled to a temporary file
-RUN_BYTES = 64 * 1024 * 1024
+RUN_BYTES = 16 * 1024 * 1024
 
 
 def _lines(data: bytes) -> list[bytes]:
