@@ -1,6 +1,6 @@
 """The store side, measured against the engine's own limits in the same run (one command):
 
-    python -m benchmarks.store_bench [--docs 420] [--remote]
+    python -m benchmarks.store_bench [--docs 420] [--remote] [--virtuoso http://127.0.0.1:8890]
 
 * load: kg's per-document writes (``Store.put_document``: named graph, merge, counts, one
   transaction each) against pyoxigraph's ``bulk_load`` of the same quads;
@@ -9,7 +9,7 @@
 * size on disk after the build against the N-Quads dump; ``stats()`` (kept counts) against a
   count by the engine; the open of a store whose build was killed;
 * with ``--remote``: the same writes into Oxigraph server (the ``oxigraph`` binary, started on
-  loopback) against the embedded store.
+  loopback) against the embedded store; with ``--virtuoso URL``, into a running Virtuoso 7.
 
 Documents are generated as quads (seeded): about 1,220 distinct triples each, with people, States
 and organisations shared across documents as in press releases, so the merge deduplicates.
@@ -38,7 +38,7 @@ import pyoxigraph as ox
 
 from kg.export import export
 from kg.restore import restore
-from kg.store import DEFAULT, RemoteStore, Store, doc_graph_iri
+from kg.store import DEFAULT, Endpoints, RemoteStore, Store, doc_graph_iri
 
 BASE = "https://kg.example/id/"
 ONTO = "https://kg.example/ontology#"
@@ -208,10 +208,25 @@ def load_into_oxigraph_server(work: Path, docs: list[list[ox.Triple]]) -> float 
         server.wait()
 
 
+def load_into_virtuoso(url: str, docs: list[list[ox.Triple]]) -> float:
+    """The same writes into a running Virtuoso 7 (its data endpoints; the merge in a named graph)."""
+    endpoints = Endpoints.of(url, "/sparql", "/sparql", "/sparql-graph-crud")
+    remote = RemoteStore(url, BASE, endpoints=endpoints, merged_graph=f"{BASE}graph/merged")
+    remote.ensure_counts()
+    seconds = timed(lambda: [remote.put_document(f"{i:08x}", f"doc-{i}.txt", d) for i, d in enumerate(docs)])
+    remote.close()
+    return seconds
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     ap.add_argument("--docs", type=int, default=420, help="documents (420: about 1M quads with the merge)")
     ap.add_argument("--remote", action="store_true", help="also write into Oxigraph server")
+    ap.add_argument(
+        "--virtuoso",
+        metavar="URL",
+        help='also write into the Virtuoso 7 at URL (empty, with GRANT SPARQL_UPDATE TO "SPARQL")',
+    )
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="kg-store-bench-"))
     docs = [document(i) for i in range(args.docs)]
@@ -221,6 +236,7 @@ def main() -> None:
         peak, dump_peak = export_peak_rss(work / "restored")
         opened = open_after_kill(work, min(20.0, m["load"] / 2))
         remote_s = load_into_oxigraph_server(work, docs) if args.remote else None
+        virtuoso_s = load_into_virtuoso(args.virtuoso, docs) if args.virtuoso else None
     finally:
         shutil.rmtree(work, ignore_errors=True)
     n = args.docs
@@ -282,6 +298,15 @@ def main() -> None:
                     m["load"] / remote_s,
                 )
             )
+    if virtuoso_s is not None:
+        rows.append(
+            (
+                "load into Virtuoso 7",
+                f"{virtuoso_s:.1f} s",
+                f"embedded {m['load']:.1f} s",
+                m["load"] / virtuoso_s,
+            )
+        )
     print(
         f"# kg store benchmark, {datetime.date.today()}, {platform.node()}: {platform.machine()}, "
         f"{os.cpu_count()} cores, Python {platform.python_version()}, pyoxigraph {version('pyoxigraph')}"
