@@ -42,7 +42,7 @@ from typing import Protocol
 
 from kg.endpoint.execute import Job, execute
 from kg.endpoint.protocol import ProtocolError
-from kg.store import Store
+from kg.store import GraphStore, Store
 
 
 @dataclass
@@ -397,7 +397,13 @@ class ProcessExecutor:
             shutil.rmtree(self.snap_dir, ignore_errors=True)
 
 
-def make_executor(store: Store, workers: int) -> Executor:
+def make_executor(store: GraphStore, workers: int) -> Executor:
+    if not isinstance(store, Store):  # a SPARQL server evaluates the queries (kg.endpoint.remote)
+        from kg.endpoint.remote import RemoteExecutor
+        from kg.store import RemoteStore
+
+        assert isinstance(store, RemoteStore)
+        return RemoteExecutor(store)
     if store.path is None:
         return ThreadExecutor(store)
     return ProcessExecutor(store, workers)

@@ -48,7 +48,7 @@ from kg.endpoint.protocol import (
 )
 from kg.namespaces import BASE_PREFIX, PREFIXES
 from kg.settings import Settings
-from kg.store import Store, meta_graph_iri
+from kg.store import GraphStore, meta_graph_iri, unmerged_graphs
 
 _PREVIOUS = "urn:kg:endpoint:previous:"
 log = logging.getLogger("uvicorn.error")
@@ -81,7 +81,7 @@ class GraphTarget:
 class Endpoint:
     """Everything the HTTP layer calls; one per app."""
 
-    def __init__(self, settings: Settings, store: Store) -> None:
+    def __init__(self, settings: Settings, store: GraphStore) -> None:
         self.settings = settings
         self.store = store
         self.policy = policy_of(settings)
@@ -137,7 +137,8 @@ class Endpoint:
     # -- updates -----------------------------------------------------------------------------
 
     def _merge_ops(self, plan: lexer.UpdatePlan) -> tuple[list[str], list[str]]:
-        keep = f'FILTER(?h != <{self.meta}> && !STRSTARTS(STR(?h), "{_PREVIOUS}"))'
+        unmerged = "".join(f" && ?h != <{g}>" for g in unmerged_graphs(self.settings.base))
+        keep = f'FILTER(?h != <{self.meta}>{unmerged} && !STRSTARTS(STR(?h), "{_PREVIOUS}"))'
         if lexer.ALL in plan.touched:
             return [], [
                 "DELETE { ?s ?p ?o } WHERE { ?s ?p ?o FILTER NOT EXISTS { GRAPH ?h { ?s ?p ?o } "
@@ -181,7 +182,7 @@ class Endpoint:
         pre, post = self._merge_ops(plan)
         if pre or post:
             text = " ;\n".join([*pre, text.rstrip().rstrip(";"), *post])
-        await asyncio.to_thread(self._write, lambda: self.store.ox.update(text, base_iri=base))
+        await asyncio.to_thread(self._write, lambda: self.store.update(text, base_iri=base))
 
     def _write(self, action: Any) -> None:
         with self.store.write_lock:

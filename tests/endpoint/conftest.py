@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -18,6 +17,7 @@ import uvicorn
 from kg.endpoint import create_app
 from kg.settings import Settings
 from kg.store import Store
+from tests.conftest import free_port
 
 BASE = "https://kg.example/id/"
 KG = "https://kg.example/ontology#"
@@ -75,12 +75,6 @@ class Live:
     url: str
     app: object
     store: Store
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="session")
