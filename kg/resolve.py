@@ -66,11 +66,15 @@ def slug(key: str) -> str:
 def identity_key(kind: Kind, key: str) -> str:
     """What makes two entities of ``kind`` one node. For a person, the first and last words of the
     name: "Anna K. Lindqvist", "Anna Lindqvist" and "Anna Katarina Lindqvist" are one person
-    wherever they are read (and with or without accents: see ``slug``)."""
+    wherever they are read (and with or without accents: see ``slug``). A seat (a post several
+    people hold at once, keyed "<post> @ <holder>") is one node per post and holder identity."""
     if kind is Kind.PERSON:
         words = [w for w in _SLUG_DROP.sub(" ", key).split() if w]
         if len(words) > 2:
             return f"{words[0]} {words[-1]}"
+    if kind is Kind.POST and " @ " in key:  # a seat: "judge of the court @ anna k. lindqvist"
+        post, holder = key.rsplit(" @ ", 1)
+        return f"{post} @ {identity_key(Kind.PERSON, holder)}"
     return key
 
 

@@ -86,6 +86,9 @@ def test_slugs_and_iris() -> None:
     long = slug("x" * 200)
     assert len(long) <= 89 and long != slug("x" * 199)
     assert entity_iri(BASE, Kind.STATE, "MEX") == BASE + "state/mex"
+    seat = entity_iri(BASE, Kind.POST, "judge of the court @ anna k. lindqvist")
+    assert seat == entity_iri(BASE, Kind.POST, "judge of the court @ anna lindqvist")
+    assert seat == BASE + "post/judge-of-the-court-anna-lindqvist"
 
 
 def test_resolve_merges_same_kind_and_key() -> None:

@@ -5,12 +5,16 @@
   ("representative of Pakistan").
 * Of two posts one person holds under two names, the lesser ("Foreign Minister" beside "Minister
   for Foreign and Pacific Affairs") goes.
+* Seats: a post several people hold at once ("judge of the Court", "Vice-President of the
+  Council", "member of the Committee": rule data ``seat_heads``) is one post per holder (ORG's
+  org:Post is one position; the judges of a court hold fifteen), keyed "<post> @ <holder>".
 * Events are keyed by label and start date; documents by symbol when they have one.
 * Entity references in attributes become local ids; token offsets become character spans.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 from kg.extract import resources
@@ -58,6 +62,35 @@ def prune(ann: Annotation) -> None:
                         if not any(True for _ in ann.facts_of("holds", obj=a)):
                             ann.remove(a)
                     break
+    _seats(ann)
+
+
+def _seats(ann: Annotation) -> None:
+    heads = tuple(h.lower() for h in resources.load("posts")["seat_heads"])
+    for post in ann.of_kind(Kind.POST):
+        low = post.label.lower()
+        if not any(low == h or low.startswith((h + " ", h + "s ")) for h in heads):
+            continue
+        held = [f for f in ann.facts.values() if f.object is post and f.predicate == "holds"]
+        if not held:
+            continue
+        others = [f for f in ann.facts.values() if (f.object is post or f.subject is post) and f not in held]
+        for f in held:
+            seat = ann.entity(Kind.POST, f"{post.key} @ {f.subject.key}", post.label, trigger=post.trigger)
+            seat.attrs.update(post.attrs)
+            seat.alt |= post.alt
+            near = [m for m in post.mentions if m.sent in f.sents] or post.mentions
+            seat.mentions.extend(dataclasses.replace(m) for m in near)
+            ann.fact(f.subject, "holds", seat, f.sents, **f.attrs)
+            for o in others:
+                ann.fact(
+                    seat if o.subject is post else o.subject,
+                    o.predicate,
+                    seat if o.object is post else o.object,
+                    o.sents,
+                    **o.attrs,
+                )
+        ann.remove(post)
 
 
 def _headline_events(ann: Annotation) -> None:

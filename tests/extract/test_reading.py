@@ -111,6 +111,20 @@ def test_judges_listed_with_their_states() -> None:
     assert {s for s, _ in holds} == {"Anna Lindqvist", "Carlos Mendoza Ruiz"}
 
 
+def test_a_post_several_people_hold_at_once_is_one_seat_each() -> None:
+    x = read(
+        "The Water Council elected Bo Kim (Chad) and Eva Holm (Chile) as Vice-Presidents for 2031. "
+        "It re-elected Ann Lee (Peru) as its President."
+    )
+    names = {e.local_id: e.label for e in x.entities}
+    seats = {e.local_id: e for e in x.entities if e.kind == Kind.POST}
+    holders = {names[r.subject]: seats[r.object] for r in x.relations if r.predicate == "holds"}
+    kim, holm, lee = holders["Bo Kim"], holders["Eva Holm"], holders["Ann Lee"]
+    assert kim.label == holm.label == "Vice-President of the Water Council"
+    assert kim.key != holm.key and kim.key.endswith("@ bo kim")
+    assert lee.key == "president of the water council"  # a post one person holds stays one post
+
+
 def test_pronoun_speaker_is_the_most_recent_compatible_person() -> None:
     x = read(
         "Ms. Lena Ortiz, Permanent Representative of Peru, met Mr. Omar Haddad.  "
