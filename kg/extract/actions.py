@@ -453,8 +453,9 @@ def _participants(ann: Annotation, sent: int, r: dict[str, Any]) -> None:
 
 def _own_meetings(ann: Annotation, r: dict[str, Any]) -> None:
     """A body takes part in its own meetings ("the first meeting of the Human Rights Council"; a
-    session is its work, not an event it attends), and
-    the bodies that elect take part in the election ("the election of five members of the Court")."""
+    session is its work, not an event it attends), the bodies that elect take part in the election
+    ("the election of five members of the Court"), and the body an act is by takes part in it
+    ("Adoption of Resolution 2231 (2015) by the UN Security Council")."""
     electors = {f.subject.id: f.subject for f in ann.facts_of("elects")}
     for ev in ann.of_kind(Kind.EVENT):
         if ev.attrs.get("header") or ev.attrs.get("implied") or not ev.mentions:
@@ -463,6 +464,15 @@ def _own_meetings(ann: Annotation, r: dict[str, Any]) -> None:
         if ev.trigger in ("election", "elections"):
             for body in electors.values():
                 ann.fact(body, "participatesIn", ev, sent)
+            continue
+        if ev.trigger in r["acts_by"]:
+            m = ev.mentions[0]
+            for om, org in ann.in_range(m.start, m.end, Kind.ORGANIZATION):
+                k = om.start - 1
+                while k > m.start and ann.lowers[k] in ("the", "un", "u.n."):
+                    k -= 1
+                if ann.lowers[k] == "by":  # "Adoption of Resolution 2231 (2015) by the Security Council"
+                    ann.fact(org, "participatesIn", ev, sent)
             continue
         if ev.trigger not in ("meeting", "meetings"):
             continue
