@@ -392,7 +392,25 @@ def link_online(
     """
     config = config or OnlineConfig()
     cache = AnswerCache(None) if cache is None else cache
-    client = Client(config, cache, http, sleep, now)
+    own = http is None
+    http = http or httpx.Client(timeout=config.timeout)
+    try:
+        return _link_online(
+            store, config, Client(config, cache, http, sleep, now), write, exclude, on_progress
+        )
+    finally:
+        if own:
+            http.close()  # its connections, not left for the garbage collector to warn about
+
+
+def _link_online(
+    store: GraphStore,
+    config: OnlineConfig,
+    client: Client,
+    write: bool,
+    exclude: frozenset[str],
+    on_progress: Callable[[int, int], None] | None,
+) -> OnlineReport:
     if on_progress is not None:
         client.on_progress = on_progress
     targets = [t for t in targets_in(store) if t.subject not in exclude]
