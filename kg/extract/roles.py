@@ -175,6 +175,11 @@ def _holders(
                 return _unique(chosen), verb_status, "copula"
         if named:
             return [named[-1][1]], verb_status, "copula"
+        if k - 2 >= a and lowers[k - 1] in r["tenure_nouns"] and lowers[k - 2] in ("his", "her"):
+            owner = person_at(ann, k - 2)  # "During his tenure as POST, he was ..."
+            if owner is not None:
+                past = any(lowers[t] in r["copula_past"] for t in range(m.end, b))
+                return [owner], verb_status or ("former" if past else None), "copula"
         pron = next((t for t in range(a, k) if lowers[t] in PRONOUNS and lowers[t] in ("he", "she")), None)
         if pron is not None:
             subject = person_at(ann, pron)
