@@ -3,6 +3,8 @@
 * Posts nobody holds that only name a class of posts ("three Special Representatives", "the
   President" with no body) are dropped; a post with a specific name stays, holder or not
   ("representative of Pakistan").
+* A short post after the one full post whose name it begins ("the High Commissioner" after "United
+  Nations High Commissioner for Human Rights") is that post, unless they have different holders.
 * Of two posts one person holds under two names, the lesser ("Foreign Minister" beside "Minister
   for Foreign and Pacific Affairs") goes.
 * Seats: a post several people hold at once ("judge of the Court", "Vice-President of the
@@ -27,6 +29,7 @@ _KEEP_ATTRS = {"iso3", "symbol", "start", "end", "location", "country", "of"}
 
 def prune(ann: Annotation) -> None:
     _headline_events(ann)
+    _short_posts(ann)
     always = {k.lower() for k in resources.load("posts")["always_posts"]}
     for post in ann.of_kind(Kind.POST):
         if any(True for _ in ann.facts_of("holds", obj=post)):
@@ -91,6 +94,29 @@ def _seats(ann: Annotation) -> None:
                     **o.attrs,
                 )
         ann.remove(post)
+
+
+_UN_PREFIX = re.compile(r"^(?:the |un |united nations |u\.n\. )+")
+
+
+def _short_posts(ann: Annotation) -> None:
+    """ "The High Commissioner said" after "United Nations High Commissioner for Human Rights": the
+    one post of the release whose name the short one begins, unless they have different holders."""
+    posts = ann.of_kind(Kind.POST)
+    bare = {p.id: _UN_PREFIX.sub("", p.key) for p in posts}
+    for short in posts:
+        name = re.sub(r"^the ", "", short.key)  # "United Nations Secretary-General" names the UN's
+        longer = [p for p in posts if p is not short and bare[p.id].startswith(name + " ")]
+        if len(longer) != 1:
+            continue
+        long = longer[0]
+        held_short = {f.subject.id for f in ann.facts_of("holds", obj=short)}
+        held_long = {f.subject.id for f in ann.facts_of("holds", obj=long)}
+        if held_long and not held_short <= held_long:
+            continue
+        if short.attrs.get("of") not in (None, long.attrs.get("of")):
+            continue  # "Secretary-General" (of the UN) beside "Secretary-General of the Conference"
+        ann.merge(long, short)
 
 
 def _headline_events(ann: Annotation) -> None:

@@ -177,8 +177,8 @@ def _read(
                 break
     status = None
     k = left - 1
-    while k >= 0 and ann.space[k]:
-        k -= 1
+    while k >= 0 and (ann.space[k] or ann.gaz[k] in (STATE, STATE_ADJ) or texts[k] in ("'s", "’s")):
+        k -= 1  # "former Irish President", "Norway's former ..." / "former Norway's ..."
     if k >= 0 and lowers[k] in r["status"]:
         status = r["status"][lowers[k]]
     elif k >= 1 and lowers[k] in ("appointed", "elected") and lowers[k - 1] in ("newly",):

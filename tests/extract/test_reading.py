@@ -139,3 +139,17 @@ def test_family_name_first_names_corefer() -> None:
     park = next(e for e in x.entities if e.kind == Kind.PERSON)
     assert park.label == "Park Ji-hoon"
     assert len(park.mentions) == 3
+
+
+def test_a_short_post_is_the_one_full_post_it_begins() -> None:
+    x = read(
+        "Rosa Tamm, United Nations High Commissioner for Rivers, opened the session. "
+        "The High Commissioner said talks would go on. The Under-Secretary-General for Lakes, "
+        "Ida Berg, and the Under-Secretary-General for Seas, Bo Kim, spoke; the Under-Secretary-General "
+        "was not named."
+    )
+    posts = {e.label: e for e in x.entities if e.kind == Kind.POST}
+    assert "High Commissioner" in posts["United Nations High Commissioner for Rivers"].alt_labels
+    assert "High Commissioner" not in posts
+    # two full posts begin with "Under-Secretary-General": the short one is neither
+    assert "Under-Secretary-General" not in posts["Under-Secretary-General for Lakes"].alt_labels
