@@ -96,6 +96,19 @@ def subject_org(ann: Annotation, sent: int, before: int | None = None) -> Ent | 
     return None
 
 
+def nearest_body(ann: Annotation, sent: int, before: int) -> Ent | None:
+    """The body named last before ``before`` in its clause (back to a semicolon): what "its"
+    refers to ("asked the General Assembly to hold a segment during its next session")."""
+    a = ann.sents[sent][0]
+    for t in range(before - 1, a - 1, -1):
+        if ann.texts[t] == ";" or ann.quoted[t]:
+            return None
+        found = _body_ending(ann, t)
+        if found is not None:
+            return found
+    return None
+
+
 def _body_ending(ann: Annotation, t: int) -> Ent | None:
     found = ann.ending_at(t, Kind.ORGANIZATION)
     if found is not None and is_body(found[1]) and not ann.covered(t, t + 1, Kind.POST):

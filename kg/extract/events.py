@@ -27,7 +27,7 @@ from typing import Any
 
 from kg.extract import resources
 from kg.extract.annotation import Annotation, Ent, Mention, dates_order
-from kg.extract.context import BODY_WORDS, focus_body, is_body, resolve_body, subject_org
+from kg.extract.context import BODY_WORDS, focus_body, is_body, nearest_body, resolve_body, subject_org
 from kg.extract.dates import DateMention, find_dates, resolve_day_month
 from kg.extract.gazetteer import org_tail
 from kg.extract.nlp import CALENDAR_WORDS, ORG, PLACE, STATE, norm_key
@@ -492,7 +492,9 @@ def _add(
         and (prev >= 0 and lowers[prev] in ("its", "their", "the"))
     ):
         numbered = any(is_ordinal(texts[w]) or re.match(r"^(19|20)\d\d$", texts[w]) for w in named)
-        body = subject_org(ann, sent, before=left) if lowers[prev] != "the" else None
+        body = nearest_body(ann, sent, left) if lowers[prev] == "its" else None
+        if body is None and lowers[prev] != "the":
+            body = subject_org(ann, sent, before=left)
         if body is None and (lowers[prev] in ("its", "their") or numbered):
             body = focus_body(ann, left)
         if body is not None and (numbered or any(lowers[w] in r["modifiers"] for w in named)):
