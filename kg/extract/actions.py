@@ -25,7 +25,13 @@ from typing import Any
 
 from kg.extract import resources
 from kg.extract.annotation import Annotation, Ent
-from kg.extract.context import focus_body, is_body, person_at, person_starting, subject_org
+from kg.extract.context import (
+    focus_body,
+    is_body,
+    person_after_succession,
+    person_at,
+    subject_org,
+)
 from kg.extract.nlp import STATE, STATE_ADJ, norm_key
 from kg.model import Kind
 
@@ -240,14 +246,7 @@ def _succeeds(ann: Annotation, sent: int, r: dict[str, Any]) -> None:
         low = ann.lowers[t]
         if low not in r["succeed_words"]:
             continue
-        k = t + 1
-        if low == "successor" and k < b and ann.lowers[k] == "to":
-            k += 1
-        while k < b and (
-            ann.space[k] or ann.gaz[k] in (STATE, STATE_ADJ) or ann.texts[k] in ("'s", "’s", "the")
-        ):
-            k += 1
-        found = person_starting(ann, k)
+        found = person_after_succession(ann, t, b)
         if found is None:
             continue
         previous = found[1]

@@ -7,6 +7,7 @@ from functools import cache
 
 from kg.extract import resources
 from kg.extract.annotation import Annotation, Ent, Mention
+from kg.extract.nlp import STATE, STATE_ADJ
 from kg.model import Kind
 
 #: Words that name a body by its kind ("the Council", "the Assembly").
@@ -160,6 +161,19 @@ def person_at(ann: Annotation, token: int) -> Ent | None:
             p.attrs["gender"] = gender
         return p
     return None
+
+
+def person_after_succession(ann: Annotation, t: int, end: int) -> tuple[Mention, Ent] | None:
+    """The person a succession word at ``t`` names ("succeeds Norway's Dr. Bo Kim", "successor
+    to the ..."), looking no further than ``end``."""
+    k = t + 1
+    if ann.lowers[t] == "successor" and k < end and ann.lowers[k] == "to":
+        k += 1
+    while k < end and (
+        ann.space[k] or ann.gaz[k] in (STATE, STATE_ADJ) or ann.texts[k] in ("'s", "’s", "the")
+    ):
+        k += 1
+    return person_starting(ann, k)
 
 
 def person_starting(ann: Annotation, k: int) -> tuple[Mention, Ent] | None:

@@ -29,7 +29,7 @@ from typing import Any
 
 from kg.extract import resources
 from kg.extract.annotation import Annotation, Ent, Mention
-from kg.extract.context import PRONOUNS, person_at, person_starting
+from kg.extract.context import PRONOUNS, person_after_succession, person_at
 from kg.extract.events import sentence_dates
 from kg.extract.nlp import STATE, STATE_ADJ, fold
 from kg.model import Kind, PartialDate
@@ -320,12 +320,7 @@ def _successions(ann: Annotation, r: dict[str, Any]) -> None:
         for t in range(a, b):
             if ann.lowers[t] not in r["succeed_words"]:
                 continue
-            k = t + 1
-            while k < b and (
-                ann.space[k] or ann.gaz[k] in (STATE, STATE_ADJ) or ann.texts[k] in ("'s", "’s", "the")
-            ):
-                k += 1
-            found = person_starting(ann, k)
+            found = person_after_succession(ann, t, b)
             if found is None:
                 continue
             previous = found[1]
