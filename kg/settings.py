@@ -36,6 +36,12 @@ class Settings:
     max_rows: int = 100_000
     #: Largest request body the endpoint accepts, in bytes.
     max_body: int = 1_000_000
+    #: Largest request line and headers the endpoint accepts, in bytes.
+    max_header: int = 65_536
+    #: Deepest nesting of brackets a query, update or JSON-LD body may have (0: no limit).
+    max_depth: int = 100
+    #: Memory a query worker may use, in megabytes (0: no limit); past it the query is stopped.
+    worker_memory: int = 2048
     #: Let ``/update`` and the Graph Store Protocol write (also needs ``token``).
     allow_update: bool = False
     #: Bearer token required for writes.

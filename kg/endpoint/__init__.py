@@ -33,6 +33,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await endpoint.start()  # fails closed: workers that cannot be confined stop the server here
         if handoff_to is not None:  # kg build beside this server hands its work here
             url = handoff.local_url(settings.host, settings.port)
             try:

@@ -27,8 +27,11 @@ from typing import IO, Any, cast
 
 import pyoxigraph as ox
 
-from kg.endpoint import lexer, results
+from kg.endpoint import classify, results
+from kg.endpoint.classify import Origin
 from kg.endpoint.negotiation import BY_KEY
+from kg.endpoint.protocol import ProtocolError
+from kg.endpoint.scan import Scan, scan
 
 CHUNK = 64 * 1024
 SMALL = 256 * 1024
@@ -60,6 +63,28 @@ class Job:
     max_rows: int = 0
     prefixes: dict[str, str] = field(default_factory=dict)
     base_iri: str | None = None
+    #: deepest bracket nesting accepted (0: no limit); see ``scan``
+    max_depth: int = 0
+    #: what SERVICE may reach, for a caller's query (None: kg's own query, not checked)
+    remote: Remote | None = None
+
+
+@dataclass(frozen=True)
+class Remote:
+    """The SERVICE policy a caller's query is checked against (see ``classify``)."""
+
+    allow: bool = False
+    allowlist: tuple[Origin, ...] = ()
+
+
+def check(job: Job) -> Scan:
+    """Bounds and policy of a caller's query, before Oxigraph parses it: the scan, else
+    ProtocolError. The parse runs only when the text may hold a SERVICE (``classify``)."""
+    found = scan(job.query, job.max_depth)
+    if job.remote is not None and classify.mentions(job.query, classify.remote_words(False)):
+        reading = classify.classify_query(job.query, job.base_iri, {})
+        classify.check_remote(reading, job.remote.allow, job.remote.allowlist)
+    return found
 
 
 class _Sink:
@@ -109,6 +134,11 @@ def _evaluate(store: ox.Store, job: Job) -> Any:
 def execute(store: ox.Store, job: Job, send: Callable[[bytes], None]) -> None:
     """Evaluate ``job`` and ``send`` its framed answer (never raises for a bad query)."""
     try:
+        found = check(job)
+    except ProtocolError as exc:
+        send(error_frame(exc.status, exc.message))
+        return
+    try:
         result = _evaluate(store, job)
     except SyntaxError as exc:
         send(error_frame(400, f"SPARQL syntax error: {exc}"))
@@ -142,7 +172,7 @@ def execute(store: ox.Store, job: Job, send: Callable[[bytes], None]) -> None:
             send(b"F" + _head(200, media, headers) + b"\n" + body)
             return
         result = _evaluate(store, job)  # a long answer: again, counting rows this time
-        limit = lexer.declared_limit(job.query)
+        limit = found.limit
         if limit is not None and limit <= job.max_rows:  # the cap cannot cut it: stream it
             _streamed(result, job, key, media, send, headers)
         else:

@@ -38,10 +38,14 @@ from collections import Counter, deque
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
+from kg.endpoint import tasks
 from kg.endpoint.execute import Job, execute
 from kg.endpoint.protocol import ProtocolError
+from kg.endpoint.sandbox import confined_threads
+from kg.endpoint.tasks import Call
+from kg.errors import SandboxError
 from kg.store import Store
 
 
@@ -55,7 +59,11 @@ class Answer:
 
 
 class Executor(Protocol):
+    async def start(self) -> None: ...
+
     async def run(self, job: Job, timeout: float) -> Answer: ...
+
+    async def call(self, call: Call, timeout: float) -> Any: ...
 
     def publish(self) -> None: ...
 
@@ -71,12 +79,23 @@ def _timeout_error(timeout: float) -> ProtocolError:
     )
 
 
+def _error(frame: bytes) -> ProtocolError:
+    err = json.loads(frame[1:])
+    return ProtocolError(int(err["status"]), str(err["message"]))
+
+
+def _result(frame: bytes) -> Any:
+    """The result of a ``tasks.Call`` from its frame (``R`` + pickle), or its ProtocolError."""
+    if frame[:1] != b"R":
+        raise _error(frame)
+    return pickle.loads(frame[1:])
+
+
 def _answer_from_frame(frame: bytes) -> Answer | None:
     """The answer of an ``F`` frame, an exception for ``E``, None for ``H`` (a stream follows)."""
     tag = frame[:1]
     if tag == b"E":
-        err = json.loads(frame[1:])
-        raise ProtocolError(int(err["status"]), str(err["message"]))
+        raise _error(frame)
     if tag == b"F":
         head, _, body = frame[1:].partition(b"\n")
         h = json.loads(head)
@@ -85,19 +104,33 @@ def _answer_from_frame(frame: bytes) -> Answer | None:
 
 
 class ThreadExecutor:
-    """In-memory stores: queries run in threads. A timeout answers 503 but cannot stop the thread."""
+    """In-memory stores: queries run in one confined thread (no network unless ``network``). A
+    timeout answers 503 but cannot stop the thread."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, network: bool) -> None:
         self.store = store
+        self.network = network
+        self.thread: ThreadPoolExecutor | None = None
+
+    async def start(self) -> None:
+        if self.thread is None:
+            self.thread = confined_threads(self.network, "kg-query", 4)
+
+    async def _in_thread(self, timeout: float, fn: Callable[..., Any], *args: Any) -> Any:
+        await self.start()
+        loop = asyncio.get_running_loop()
+        fut = loop.run_in_executor(self.thread, fn, *args)
+        try:
+            return await asyncio.wait_for(fut, timeout or None)
+        except TimeoutError:
+            raise _timeout_error(timeout) from None
+
+    async def call(self, call: Call, timeout: float) -> Any:
+        return await self._in_thread(timeout, tasks.run, call)
 
     async def run(self, job: Job, timeout: float) -> Answer:
         frames: list[bytes] = []
-        loop = asyncio.get_running_loop()
-        fut = loop.run_in_executor(None, execute, self.store.ox, job, frames.append)
-        try:
-            await asyncio.wait_for(fut, timeout or None)
-        except TimeoutError:
-            raise _timeout_error(timeout) from None
+        await self._in_thread(timeout, execute, self.store.ox, job, frames.append)
         answer = _answer_from_frame(frames[0])
         if answer is not None:
             return answer
@@ -111,7 +144,8 @@ class ThreadExecutor:
         pass
 
     async def close(self) -> None:
-        pass
+        if self.thread is not None:
+            self.thread.shutdown(wait=False)
 
 
 class _Frames(asyncio.Protocol):
@@ -203,11 +237,12 @@ def _expire(ready: asyncio.Future[None]) -> None:
         ready.set_exception(TimeoutError())
 
 
-def _spawn() -> _Worker:
+def _spawn(network: bool) -> _Worker:
     parent, child = socket.socketpair()
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    flags = ["--network"] if network else []
     proc = subprocess.Popen(
-        [sys.executable, "-m", "kg.endpoint.worker", str(child.fileno())],
+        [sys.executable, "-m", "kg.endpoint.worker", str(child.fileno()), *flags],
         pass_fds=(child.fileno(),),
         env=env,
         stdin=subprocess.DEVNULL,
@@ -219,9 +254,10 @@ def _spawn() -> _Worker:
 class ProcessExecutor:
     """On-disk stores: ``size`` worker processes, each answering one query at a time."""
 
-    def __init__(self, store: Store, size: int) -> None:
+    def __init__(self, store: Store, size: int, network: bool) -> None:
         assert store.path is not None
         self.store = store
+        self.network = network
         self.size = size or os.cpu_count() or 2
         self.threads = ThreadPoolExecutor(max_workers=2 * self.size + 4, thread_name_prefix="kg-query")
         self.idle: asyncio.Queue[_Worker] | None = None
@@ -272,14 +308,31 @@ class ProcessExecutor:
             if self.idle is None:
                 loop = asyncio.get_running_loop()
                 workers = await asyncio.gather(
-                    *(loop.run_in_executor(self.threads, _spawn) for _ in range(self.size))
+                    *(loop.run_in_executor(self.threads, _spawn, self.network) for _ in range(self.size))
                 )
-                self.idle = asyncio.Queue()
+                idle: asyncio.Queue[_Worker] = asyncio.Queue()
                 for w in workers:
-                    await w.connect()
-                    self.live.add(w.proc.pid)
-                    self.idle.put_nowait(w)
+                    await self._connect(w)
+                    idle.put_nowait(w)
+                self.idle = idle
             return self.idle
+
+    async def start(self) -> None:
+        """Start the workers now (SandboxError if they cannot be confined: fail closed)."""
+        await self._ensure_started()
+
+    async def _connect(self, w: _Worker) -> None:
+        """Connect to a fresh worker and wait for its first frame: ready, or why not."""
+        await w.connect()
+        self.live.add(w.proc.pid)
+        try:
+            frame = await self._recv(w, asyncio.get_running_loop().time() + 60)
+            _result(frame)
+        except (ProtocolError, EOFError, TimeoutError) as exc:
+            w.close()
+            self._kill(w)
+            reason = exc.message if isinstance(exc, ProtocolError) else f"it did not start ({exc!r})"
+            raise SandboxError(reason) from None
 
     def _kill(self, w: _Worker) -> None:
         w.proc.kill()
@@ -290,9 +343,8 @@ class ProcessExecutor:
         loop = asyncio.get_running_loop()
         w.close()
         await loop.run_in_executor(self.threads, self._kill, w)
-        fresh = await loop.run_in_executor(self.threads, _spawn)
-        await fresh.connect()
-        self.live.add(fresh.proc.pid)
+        fresh = await loop.run_in_executor(self.threads, _spawn, self.network)
+        await self._connect(fresh)
         idle.put_nowait(fresh)
 
     async def _recv(self, w: _Worker, deadline: float | None) -> bytes:
@@ -314,7 +366,11 @@ class ProcessExecutor:
             frame = frames.pop()
         return frame
 
-    async def run(self, job: Job, timeout: float) -> Answer:
+    async def _first_frame(
+        self, task: Job | Call, timeout: float, died: ProtocolError
+    ) -> tuple[bytes, _Worker, float | None, Callable[[bool], None]]:
+        """Send ``task`` to an idle worker and wait for its first frame; the frame, the worker,
+        the deadline and ``release(healthy)``, which gives the worker back (or replaces it)."""
         idle = self.idle if self.idle is not None else await self._ensure_started()
         loop = asyncio.get_running_loop()
         w = await idle.get()
@@ -332,13 +388,13 @@ class ProcessExecutor:
             if healthy:
                 idle.put_nowait(w)
             else:
-                task = loop.create_task(self._replace(w, idle))
-                self._tasks.add(task)
-                task.add_done_callback(self._tasks.discard)
+                replacing = loop.create_task(self._replace(w, idle))
+                self._tasks.add(replacing)
+                replacing.add_done_callback(self._tasks.discard)
             self._collect()
 
         try:
-            w.send((snap, job))
+            w.send((snap, task))
             frame = await self._recv(w, deadline)
         except TimeoutError:
             release(False)
@@ -348,9 +404,18 @@ class ProcessExecutor:
             raise
         except (EOFError, OSError):
             release(False)
-            raise ProtocolError(
-                500, "the query worker died while evaluating this query (see the log)"
-            ) from None
+            raise died from None
+        return frame, w, deadline, release
+
+    async def call(self, call: Call, timeout: float) -> Any:
+        died = ProtocolError(400, "the request body could not be parsed: the parser crashed on it")
+        frame, _, _, release = await self._first_frame(call, timeout, died)
+        release(True)
+        return _result(frame)
+
+    async def run(self, job: Job, timeout: float) -> Answer:
+        died = ProtocolError(500, "the query worker died while evaluating this query (see the log)")
+        frame, w, deadline, release = await self._first_frame(job, timeout, died)
         try:
             answer = _answer_from_frame(frame)
         except ProtocolError:
@@ -397,7 +462,8 @@ class ProcessExecutor:
             shutil.rmtree(self.snap_dir, ignore_errors=True)
 
 
-def make_executor(store: Store, workers: int) -> Executor:
+def make_executor(store: Store, workers: int, network: bool) -> Executor:
+    """Where queries run; ``network``: whether the code that runs them may open sockets."""
     if store.path is None:
-        return ThreadExecutor(store)
-    return ProcessExecutor(store, workers)
+        return ThreadExecutor(store, network)
+    return ProcessExecutor(store, workers, network)

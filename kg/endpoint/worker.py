@@ -1,10 +1,15 @@
-"""A query worker process: ``python -m kg.endpoint.worker FD``.
+"""A query worker process: ``python -m kg.endpoint.worker FD [--network]``.
 
-Reads (snapshot path, Job) messages from the socket on file descriptor FD and writes framed
-answers back (see ``execute``). Every message, both ways, is a 4-byte big-endian length and that
-many bytes (requests are pickled; answers are ``execute``'s frames). Started by
-``pool.ProcessExecutor`` as a plain subprocess, so it never re-imports the parent's ``__main__``
-(multiprocessing's spawn/forkserver would).
+Reads (snapshot path, task) messages from the socket on file descriptor FD and writes framed
+answers back: a ``Job`` (a query) answers with ``execute``'s frames, a ``tasks.Call`` with
+``b"R"`` + its pickled result or an ``E`` frame. Every message, both ways, is a 4-byte big-endian
+length and that many bytes (requests are pickled). Started by ``pool.ProcessExecutor`` as a plain
+subprocess, so it never re-imports the parent's ``__main__`` (multiprocessing's spawn/forkserver
+would).
+
+Before it reads anything it takes the network away from itself (``sandbox.confine``) unless
+started with ``--network`` (``allow_service``), and says so in its first frame: ``b"R"`` + pickled
+None when it is ready, an ``E`` frame (then it exits) when it could not be confined.
 """
 
 from __future__ import annotations
@@ -16,7 +21,11 @@ import sys
 
 import pyoxigraph as ox
 
-from kg.endpoint.execute import execute
+from kg.endpoint import tasks
+from kg.endpoint.execute import Job, error_frame, execute
+from kg.endpoint.protocol import ProtocolError
+from kg.endpoint.sandbox import confine
+from kg.errors import SandboxError
 
 
 class _Reader:
@@ -42,7 +51,7 @@ class _Reader:
         return data
 
 
-def serve(sock: socket.socket) -> None:
+def serve(sock: socket.socket, network: bool) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     store: ox.Store | None = None
     current: str | None = None
@@ -54,18 +63,33 @@ def serve(sock: socket.socket) -> None:
         if sent < 4 + len(frame):  # a signal cut the write short: send the rest
             sock.sendall(memoryview(header + frame)[sent:])
 
+    try:
+        if not network:
+            confine(whole_process=True)
+    except SandboxError as exc:
+        send(error_frame(500, str(exc)))
+        return
+    send(b"R" + pickle.dumps(None))
     while True:
         try:
-            snapshot, job = pickle.loads(reader.message())
+            snapshot, task = pickle.loads(reader.message())
         except (EOFError, OSError):
             return
+        if isinstance(task, tasks.Call):
+            try:
+                send(b"R" + pickle.dumps(tasks.run(task), protocol=pickle.HIGHEST_PROTOCOL))
+            except ProtocolError as exc:
+                send(error_frame(exc.status, exc.message))
+            except Exception as exc:  # noqa: BLE001 (a bug: say so in the answer; the worker lives on)
+                send(error_frame(500, f"internal error in a query worker ({type(exc).__name__}: {exc})"))
+            continue
         if snapshot != current:
             store = None
             store = ox.Store.read_only(snapshot)
             current = snapshot
-        assert store is not None
-        execute(store, job, send)
+        assert store is not None and isinstance(task, Job)
+        execute(store, task, send)
 
 
 if __name__ == "__main__":
-    serve(socket.socket(fileno=int(sys.argv[1])))
+    serve(socket.socket(fileno=int(sys.argv[1])), "--network" in sys.argv[2:])
