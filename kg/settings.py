@@ -48,7 +48,8 @@ class Settings:
     token: str | None = None
     #: Let queries use federated ``SERVICE`` and updates use ``LOAD`` (the server then fetches URLs).
     allow_service: bool = False
-    #: Comma-separated IRI prefixes ``SERVICE``/``LOAD`` may reach when ``allow_service`` is on ("": any).
+    #: Comma-separated URLs whose origin (and path under it) ``SERVICE``/``LOAD`` may reach when
+    #: ``allow_service`` is on ("": any).
     service_allowlist: str = ""
     #: Query worker processes of ``kg serve`` (0: one per CPU core).
     workers: int = 0

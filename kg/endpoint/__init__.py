@@ -71,9 +71,13 @@ def run(settings: Settings) -> None:
     """Serve ``settings.store`` on ``settings.host:settings.port`` until interrupted."""
     import uvicorn
 
-    uvicorn.run(
-        create_app(settings), host=settings.host, port=settings.port, log_level="info", access_log=False
+    from kg.endpoint import server
+
+    app = create_app(settings)
+    cfg = server.config(
+        app, settings.host, settings.port, settings.max_header, log_level="info", access_log=False
     )
+    uvicorn.Server(cfg).run()
 
 
 __all__ = ["create_app", "run"]

@@ -87,10 +87,11 @@ def _parse(text: str, update: bool) -> Any:
             return parser.UpdateUnit.parse_string(text, parse_all=True)[0]
         return parser.Query.parse_string(text, parse_all=True)
     except ParseBaseException as exc:
+        why = " (it may reach the network, so it must parse in full before it runs)"
         raise ProtocolError(
             400,
-            f"SPARQL {kind} syntax error: {exc.msg} at line {exc.lineno}, column {exc.col} "
-            "(this request may reach the network, so it must parse in full before it runs)",
+            f"SPARQL {kind} syntax error: {exc.msg} at line {exc.lineno}, column {exc.col}"
+            + (why if mentions(text, remote_words(update)) else ""),
         ) from None
     except RecursionError:
         raise ProtocolError(400, f"the {kind} is nested too deeply to be checked; write it flatter") from None

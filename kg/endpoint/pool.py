@@ -232,15 +232,25 @@ class _Worker:
             self.sock.close()
 
 
+def _exit_code(w: _Worker) -> int | None:
+    """How a worker that closed its socket ended (None if it has not within a few seconds)."""
+    try:
+        return w.proc.wait(5)
+    except subprocess.TimeoutExpired:
+        return None
+
+
 def _expire(ready: asyncio.Future[None]) -> None:
     if not ready.done():
         ready.set_exception(TimeoutError())
 
 
-def _spawn(network: bool) -> _Worker:
+def _spawn(network: bool, memory: int = 0) -> _Worker:
+    """A worker process (``memory``: its limit in MB, 0: none)."""
     parent, child = socket.socketpair()
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
     flags = ["--network"] if network else []
+    flags += ["--memory", str(memory)] if memory else []
     proc = subprocess.Popen(
         [sys.executable, "-m", "kg.endpoint.worker", str(child.fileno()), *flags],
         pass_fds=(child.fileno(),),
@@ -254,10 +264,11 @@ def _spawn(network: bool) -> _Worker:
 class ProcessExecutor:
     """On-disk stores: ``size`` worker processes, each answering one query at a time."""
 
-    def __init__(self, store: Store, size: int, network: bool) -> None:
+    def __init__(self, store: Store, size: int, network: bool, memory: int = 0) -> None:
         assert store.path is not None
         self.store = store
         self.network = network
+        self.memory = memory
         self.size = size or os.cpu_count() or 2
         self.threads = ThreadPoolExecutor(max_workers=2 * self.size + 4, thread_name_prefix="kg-query")
         self.idle: asyncio.Queue[_Worker] | None = None
@@ -308,7 +319,10 @@ class ProcessExecutor:
             if self.idle is None:
                 loop = asyncio.get_running_loop()
                 workers = await asyncio.gather(
-                    *(loop.run_in_executor(self.threads, _spawn, self.network) for _ in range(self.size))
+                    *(
+                        loop.run_in_executor(self.threads, _spawn, self.network, self.memory)
+                        for _ in range(self.size)
+                    )
                 )
                 idle: asyncio.Queue[_Worker] = asyncio.Queue()
                 for w in workers:
@@ -343,7 +357,7 @@ class ProcessExecutor:
         loop = asyncio.get_running_loop()
         w.close()
         await loop.run_in_executor(self.threads, self._kill, w)
-        fresh = await loop.run_in_executor(self.threads, _spawn, self.network)
+        fresh = await loop.run_in_executor(self.threads, _spawn, self.network, self.memory)
         await self._connect(fresh)
         idle.put_nowait(fresh)
 
@@ -403,7 +417,14 @@ class ProcessExecutor:
             release(False)
             raise
         except (EOFError, OSError):
+            code = await loop.run_in_executor(self.threads, _exit_code, w)
             release(False)
+            if self.memory and code == -signal.SIGABRT:
+                raise ProtocolError(
+                    503,
+                    f"the query needed more than worker_memory={self.memory} MB and was stopped; "
+                    "narrow it, or ask the operator to raise worker_memory",
+                ) from None
             raise died from None
         return frame, w, deadline, release
 
@@ -462,8 +483,9 @@ class ProcessExecutor:
             shutil.rmtree(self.snap_dir, ignore_errors=True)
 
 
-def make_executor(store: Store, workers: int, network: bool) -> Executor:
-    """Where queries run; ``network``: whether the code that runs them may open sockets."""
+def make_executor(store: Store, workers: int, network: bool, memory: int = 0) -> Executor:
+    """Where queries run; ``network``: whether the code that runs them may open sockets;
+    ``memory``: what each worker process may use, in MB (0: no limit)."""
     if store.path is None:
         return ThreadExecutor(store, network)
-    return ProcessExecutor(store, workers, network)
+    return ProcessExecutor(store, workers, network, memory)

@@ -95,7 +95,9 @@ class Endpoint:
         self.settings = settings
         self.store = store
         self.policy = policy_of(settings)
-        self.executor = make_executor(store, settings.workers, network=settings.allow_service)
+        self.executor = make_executor(
+            store, settings.workers, network=settings.allow_service, memory=settings.worker_memory
+        )
         self.remote = Remote(settings.allow_service, self.policy.service_allowlist)
         #: the thread that runs updates and Graph Store writes (confined: see ``sandbox``)
         self.writer: ThreadPoolExecutor | None = None
@@ -159,14 +161,19 @@ class Endpoint:
 
     def _merge_ops(self, touched: set[str]) -> tuple[list[str], list[str]]:
         """Operations before and after an update that keep the default graph the merge of the
-        named graphs, for the graphs it ``touched``."""
+        named graphs, for the graphs it ``touched``. (Run under the write lock: they restate the
+        metadata graph as it is now when any graph may change.)"""
         keep = f'FILTER(!STRSTARTS(STR(?h), "{_PREVIOUS}"))'
-        if classify.ALL in touched:  # any graph may change: the metadata graph is put back
-            saved = f"<{_PREVIOUS}meta>"
-            return [f"ADD SILENT <{self.meta}> TO {saved}"], [
-                f"DROP SILENT GRAPH <{self.meta}>",
-                f"ADD SILENT {saved} TO <{self.meta}>",
-                f"DROP SILENT GRAPH {saved}",
+        if classify.ALL in touched:
+            # a graph given by a variable could be the metadata graph, and so could any scratch
+            # copy of it: put it back from here, where the update cannot reach
+            saved = list(self.store.graph_triples(self.meta))
+            records = (ox.serialize(saved, format=ox.RdfFormat.N_TRIPLES) or b"").decode()
+            restore = [f"DROP SILENT GRAPH <{self.meta}>"]
+            if records:
+                restore.append(f"INSERT DATA {{ GRAPH <{self.meta}> {{ {records} }} }}")
+            return [], [
+                *restore,
                 "DELETE { ?s ?p ?o } WHERE { ?s ?p ?o FILTER NOT EXISTS { GRAPH ?h { ?s ?p ?o } "
                 + keep
                 + " } }",
@@ -209,12 +216,12 @@ class Endpoint:
         if any(g.startswith(_PREVIOUS) for g in reading.touched):
             raise ProtocolError(403, f"graphs under {_PREVIOUS} are the endpoint's own scratch space")
         text, end = prepared.text, prepared.prologue_end
-        pre, post = self._merge_ops(reading.touched)
-        head = text[:end] + ("\n" + " ;\n".join(pre) + " ;\n" if pre else "")
-        body = text[end:].rstrip().rstrip(";")
-        composed = head + body + ("\n;\n" + " ;\n".join(post) if post else "")
 
-        def run() -> None:
+        def run() -> None:  # on the writer thread, under the write lock
+            pre, post = self._merge_ops(reading.touched)
+            head = text[:end] + ("\n" + " ;\n".join(pre) + " ;\n" if pre else "")
+            body = text[end:].rstrip().rstrip(";")
+            composed = head + body + ("\n;\n" + " ;\n".join(post) if post else "")
             try:
                 self.store.ox.update(composed, base_iri=base)
             except SyntaxError as exc:

@@ -15,6 +15,7 @@ None when it is ready, an ``E`` frame (then it exits) when it could not be confi
 from __future__ import annotations
 
 import pickle
+import resource
 import signal
 import socket
 import sys
@@ -91,5 +92,15 @@ def serve(sock: socket.socket, network: bool) -> None:
         execute(store, task, send)
 
 
+def _limit_memory(megabytes: int) -> None:
+    """Cap the heap (RLIMIT_DATA): past it an allocation fails and the worker aborts, which the
+    server reports as a query that needed more than ``worker_memory``."""
+    size = megabytes * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_DATA, (size, size))
+
+
 if __name__ == "__main__":
-    serve(socket.socket(fileno=int(sys.argv[1])), "--network" in sys.argv[2:])
+    flags = sys.argv[2:]
+    if "--memory" in flags:
+        _limit_memory(int(flags[flags.index("--memory") + 1]))
+    serve(socket.socket(fileno=int(sys.argv[1])), "--network" in flags)
