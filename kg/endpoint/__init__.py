@@ -71,8 +71,9 @@ def run(settings: Settings) -> None:
     """Serve ``settings.store`` on ``settings.host:settings.port`` until interrupted."""
     import uvicorn
 
-    from kg.endpoint import server
+    from kg.endpoint import sandbox, server
 
+    sandbox.confined_threads(settings.allow_service, "kg-check").shutdown()  # fail closed, now
     app = create_app(settings)
     cfg = server.config(
         app, settings.host, settings.port, settings.max_header, log_level="info", access_log=False

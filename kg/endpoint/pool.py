@@ -45,7 +45,7 @@ from kg.endpoint.execute import Job, execute
 from kg.endpoint.protocol import ProtocolError
 from kg.endpoint.sandbox import confined_threads
 from kg.endpoint.tasks import Call
-from kg.errors import SandboxError
+from kg.errors import SandboxError, StoreError
 from kg.store import Store
 
 
@@ -282,6 +282,11 @@ class ProcessExecutor:
         if store.read_only:
             self.snapshot = str(store.path)
         else:
+            if self.snap_dir.is_symlink() or (self.snap_dir.exists() and not self.snap_dir.is_dir()):
+                raise StoreError(
+                    f"{self.snap_dir}: kg serve keeps query snapshots here, and something else is in the "
+                    "way (a file or a link); move it away and start again"
+                )
             shutil.rmtree(self.snap_dir, ignore_errors=True)
             self.snap_dir.mkdir(parents=True)
             self.snapshot = ""

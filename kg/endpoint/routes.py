@@ -14,9 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
+from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.requests import Request as HTTPRequest
 from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kg.endpoint import describe, metrics, pages
 from kg.endpoint.negotiation import HTML, RDF_FORMATS, pick
@@ -120,6 +122,12 @@ def build_router(endpoint: Endpoint) -> APIRouter:
         return Response(status_code=204)
 
     async def _store(http: HTTPRequest, direct: str | None) -> Response:
+        if http.method not in ("GET", "HEAD", "PUT", "POST", "DELETE"):
+            raise ProtocolError(
+                405,
+                f"method {http.method} is not allowed on /store",
+                {"Allow": "GET, HEAD, PUT, POST, DELETE"},
+            )
         req = await read_request(http, endpoint)
         if http.method == "POST" and direct is None and not (req.param("graph") or req.param("default")):
             iri = await endpoint.graph_create(req)
@@ -127,15 +135,11 @@ def build_router(endpoint: Endpoint) -> APIRouter:
         target = endpoint.target(req, direct)
         if http.method in ("GET", "HEAD"):
             return to_response(await endpoint.graph_get(req, target))
-        if http.method in ("PUT", "POST", "DELETE"):
-            parts = None
-            if http.method == "POST" and (req.content_type or "").startswith("multipart/form-data"):
-                parts = multipart_parts(req.content_type or "", req.body)
-            status = await endpoint.graph_write(req, target, parts)
-            return Response(status_code=status)
-        raise ProtocolError(
-            405, f"method {http.method} is not allowed on /store", {"Allow": "GET, HEAD, PUT, POST, DELETE"}
-        )
+        parts = None
+        if http.method == "POST" and (req.content_type or "").startswith("multipart/form-data"):
+            parts = multipart_parts(req.content_type or "", req.body)
+        status = await endpoint.graph_write(req, target, parts)
+        return Response(status_code=status)
 
     @_route(router, "/store", ["GET", "PUT", "POST", "DELETE"], "Graph Store HTTP Protocol (indirect)")
     async def store(http: HTTPRequest) -> Response:
@@ -247,6 +251,22 @@ def install(app: FastAPI, endpoint: Endpoint) -> metrics.Registry | None:
     @app.exception_handler(ProtocolError)
     async def protocol_error(_: HTTPRequest, exc: ProtocolError) -> Response:
         return error_response(exc.status, exc.message, exc.headers)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: HTTPRequest, exc: StarletteHTTPException) -> Response:
+        """Unknown routes (404) and methods (405) in the same shape as every other error."""
+        if exc.status_code == 404:
+            message = "no such page or API route (see /docs for the API)"
+        elif exc.status_code == 405:
+            message = f"method not allowed here (allowed: {(exc.headers or {}).get('Allow', 'see /docs')})"
+        else:
+            message = str(exc.detail)
+        return error_response(exc.status_code, message, dict(exc.headers or {}))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: HTTPRequest, exc: RequestValidationError) -> Response:
+        where = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        return error_response(400, f"the request is malformed: {where}")
 
     @app.exception_handler(Exception)
     async def bug(_: HTTPRequest, exc: Exception) -> Response:

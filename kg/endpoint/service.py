@@ -314,7 +314,7 @@ class Endpoint:
         if len(graphs) > 1 or (graphs and default):
             raise ProtocolError(400, "name exactly one graph: ?graph=IRI or ?default")
         if graphs:
-            return GraphTarget(graphs[0])
+            return GraphTarget(graph_iri(graphs[0]))
         if default:
             return GraphTarget(None)
         raise ProtocolError(400, "name a graph: ?graph=IRI (URL-encoded) or ?default")
@@ -414,6 +414,19 @@ def _caller_position(message: str, composed: str, at: int, inserted: int) -> str
     before = caller[:offset]
     where = f"{before.count(chr(10)) + 1}:{offset - (before.rfind(chr(10)) + 1) + 1}"
     return message[: m.start()] + where + message[m.end() :]
+
+
+def graph_iri(value: str) -> str:
+    """``value`` if it is an absolute IRI, else ProtocolError 400 naming it."""
+    try:
+        ox.NamedNode(value)
+    except ValueError as exc:
+        raise ProtocolError(
+            400, f"graph={value!r} is not an IRI ({exc}); URL-encode an absolute IRI"
+        ) from None
+    if ":" not in value:
+        raise ProtocolError(400, f"graph={value!r} is not an absolute IRI (it has no scheme)")
+    return value
 
 
 def with_settings(settings: Settings, **changes: Any) -> Settings:

@@ -274,3 +274,38 @@ def test_request_heads_are_bounded(live):
     assert b"max_header" in answer
     assert sent < 8_000_000
     assert httpx.get(live.url + "/health", headers={"x-long": "a" * 30_000}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "params", "status"),
+    [
+        ("GET", "/store", {"graph": "not an iri"}, 400),
+        ("GET", "/store", {"graph": "relative/path"}, 400),
+        ("GET", "/no/such/route", {}, 404),
+        ("PATCH", "/store", {"graph": "urn:g"}, 405),
+        ("PATCH", "/health", {}, 405),
+        ("DELETE", "/sparql", {}, 405),
+        ("PUT", "/void", {}, 405),
+    ],
+)
+def test_every_error_has_the_one_shape(live, method, path, params, status):
+    """Finding 8: a bad graph IRI was a 500, unknown routes and methods FastAPI's own shape."""
+    r = httpx.request(method, live.url + path, params=params, timeout=30)
+    assert r.status_code == status, r.text
+    body = r.json()["error"]
+    assert body["status"] == status and body["message"]
+    assert r.headers["access-control-allow-origin"] == "*"
+    if status == 405:
+        assert r.headers["allow"]
+
+
+def test_a_file_in_the_snapshot_place_is_a_clear_error(tmp_path):
+    """Finding 8: a file at .<store>.snapshots stopped kg serve with a traceback."""
+    from kg.store import Store
+    from tests.conftest import kg
+
+    Store(tmp_path / "store", BASE).flush()
+    (tmp_path / ".store.snapshots").write_text("not a folder")
+    run = kg("serve", "--store", tmp_path / "store", "--port", "1")
+    assert run.code == 2 and "Traceback" not in run.err
+    assert ".store.snapshots" in run.err and "move it away" in run.err
