@@ -110,7 +110,8 @@ def test_service_never_reaches_the_network(live, listener, text):
 
 
 HIDDEN_LOAD = [
-    "PREFIX ex: <http://e/> INSERT {{ GRAPH <urn:g> {{ ex:a\\#b <urn:p> 1 }} }} WHERE {{}} ; LOAD <{url}/x> INTO GRAPH <urn:l>",
+    "PREFIX ex: <http://e/> INSERT {{ GRAPH <urn:g> {{ ex:a\\#b <urn:p> 1 }} }} WHERE {{}} ; "
+    "LOAD <{url}/x> INTO GRAPH <urn:l>",
     "LOAD <{url}/x> INTO GRAPH <urn:l>",
     "INSERT {{ GRAPH <urn:g> {{ ?s ?p ?o }} }} WHERE {{ SERVICE <{url}/x> {{ ?s ?p ?o }} }}",
     'INSERT DATA {{ GRAPH <urn:g> {{ <urn:a> <urn:b> "\\u0022" }} }} ; LOAD <{url}/x> INTO GRAPH <urn:l>',
@@ -213,7 +214,10 @@ def test_syntax_error_positions_are_the_callers(writable):
     r = update(writable.url, "PREFIX e: <urn:e:>\nINSERT DATA { GRAPH e:g {\n e:a e:b } }")
     assert r.status_code == 400 and "syntax error" in r.json()["error"]["message"]
     # rdflib reads a prologue after ';', Oxigraph does not: Oxigraph's position, in the caller's text
-    text = "INSERT DATA { GRAPH <urn:g> { <urn:a> <urn:b> 1 } } ;\nPREFIX e: <urn:e:> INSERT DATA { GRAPH e:g { e:a e:b 2 } }"
+    text = (
+        "INSERT DATA { GRAPH <urn:g> { <urn:a> <urn:b> 1 } } ;\n"
+        "PREFIX e: <urn:e:> INSERT DATA { GRAPH e:g { e:a e:b 2 } }"
+    )
     r = update(writable.url, text)
     assert r.status_code == 400 and "error at 2:7" in r.json()["error"]["message"], r.text
 
@@ -309,3 +313,18 @@ def test_a_file_in_the_snapshot_place_is_a_clear_error(tmp_path):
     run = kg("serve", "--store", tmp_path / "store", "--port", "1")
     assert run.code == 2 and "Traceback" not in run.err
     assert ".store.snapshots" in run.err and "move it away" in run.err
+
+
+def test_one_request_cannot_freeze_the_server(live):
+    """Finding 2: a 64 KB body of escaped quotes after SERVICE made the old lexer quadratic on the
+    event loop (33 s during which /health waited too). Now nothing scans a query on the loop."""
+    body = 'SELECT * WHERE { SERVICE "' + '\\"\\\\"' * 16_000 + "}"
+    outcome: list[httpx.Response] = []
+    sender = threading.Thread(target=lambda: outcome.append(query(live.url, body)))
+    sender.start()
+    try:
+        health = httpx.get(live.url + "/health", timeout=5)  # would time out behind a blocked loop
+        assert health.status_code == 200
+    finally:
+        sender.join(60)
+    assert outcome and outcome[0].status_code == 400, outcome
