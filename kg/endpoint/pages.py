@@ -52,13 +52,20 @@ def _label(row: dict[str, Any], var: str) -> str:
     return str(row[var]["value"]) if var in row else ""
 
 
+def _linkable(iri: str) -> bool:
+    """Only http(s) IRIs become links (``javascript:``, ``data:``, ... stay text)."""
+    return urlsplit(iri).scheme.lower() in ("http", "https")
+
+
 def _term_html(endpoint: Endpoint, term: dict[str, Any], label: str = "") -> str:
     value = str(term["value"])
     if term["type"] == "uri":
+        text = label or _short(endpoint, value)
+        if not _linkable(value):
+            return f"<code>{escape(text)}</code>"
         href = value
         if value.startswith(endpoint.settings.base):
             href = base_path(endpoint.settings.base) + value[len(endpoint.settings.base) :]
-        text = label or _short(endpoint, value)
         return f'<a href="{escape(href)}">{escape(text)}</a>'
     if term["type"] == "literal":
         extra = f" <small>@{escape(term['xml:lang'])}</small>" if "xml:lang" in term else ""
@@ -128,6 +135,7 @@ async def entity_html(endpoint: Endpoint, iri: str) -> str:
         f'<li><a href="{escape(r["o"]["value"])}" rel="external">{escape(r["o"]["value"])}</a></li>'
         for r in facts
         if r["o"]["type"] == "uri"
+        and _linkable(r["o"]["value"])
         and not r["o"]["value"].startswith(endpoint.settings.base)
         and r["p"]["value"] != RDF_TYPE
         and "/ontology" not in r["o"]["value"]

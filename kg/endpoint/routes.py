@@ -20,7 +20,7 @@ from fastapi.requests import Request as HTTPRequest
 from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from kg.endpoint import describe, metrics, pages
+from kg.endpoint import describe, headers, metrics, pages
 from kg.endpoint.negotiation import HTML, RDF_FORMATS, pick
 from kg.endpoint.pool import Answer
 from kg.endpoint.protocol import ProtocolError, Request, bearer_matches, check_size, multipart_parts
@@ -199,24 +199,34 @@ def build_router(endpoint: Endpoint) -> APIRouter:
     @router.get("/docs", include_in_schema=False)
     async def docs() -> Response:
         """The OpenAPI documentation (Swagger UI), working offline."""
-        return get_swagger_ui_html(
+        page = get_swagger_ui_html(
             openapi_url="/openapi.json",
             title=DOCS_TITLE,
             swagger_js_url=DOCS_PATH + "swagger-ui-bundle.js",
             swagger_css_url=DOCS_PATH + "swagger-ui.css",
             swagger_favicon_url=DOCS_PATH + "favicon.png",
         )
+        script = headers.inline_script_hashes(bytes(page.body).decode())
+        page.headers["content-security-policy"] = headers.policy(
+            script_src=script, style_src="'unsafe-inline'"
+        )
+        return page
 
     @router.get("/redoc", include_in_schema=False)
     async def redoc() -> Response:
         """The same documentation in ReDoc, working offline."""
-        return get_redoc_html(
+        page = get_redoc_html(
             openapi_url="/openapi.json",
             title=DOCS_TITLE,
             redoc_js_url=DOCS_PATH + "redoc.standalone.js",
             redoc_favicon_url=DOCS_PATH + "favicon.png",
             with_google_fonts=False,
         )
+        # ReDoc styles itself with <style> elements and searches in a blob: worker
+        page.headers["content-security-policy"] = headers.policy(
+            style_src="'unsafe-inline'", worker_src="'self' blob:"
+        )
+        return page
 
     @router.get(DOCS_PATH + "{name}", include_in_schema=False)
     async def docs_asset(name: str) -> Response:

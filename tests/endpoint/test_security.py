@@ -328,3 +328,40 @@ def test_one_request_cannot_freeze_the_server(live):
     finally:
         sender.join(60)
     assert outcome and outcome[0].status_code == 400, outcome
+
+
+def test_pages_link_only_http_and_carry_a_strict_policy(live_factory, tmp_path):
+    """Finding 8: entity pages made javascript: IRIs clickable, and no page had a CSP."""
+    import pyoxigraph as ox
+
+    from tests.endpoint.conftest import DOC_GRAPH, make_store
+
+    store = make_store(tmp_path / "store")
+    me = ox.NamedNode(BASE + "person/louise-arbour")
+    store.replace_graph(
+        DOC_GRAPH + "-links",
+        [
+            ox.Triple(
+                me,
+                ox.NamedNode("http://www.w3.org/2004/02/skos/core#exactMatch"),
+                ox.NamedNode("javascript:alert(1)"),
+            ),
+            ox.Triple(me, ox.NamedNode("urn:kg:test#seeAlso"), ox.NamedNode("data:text/html,%3Cb%3Ex")),
+        ],
+    )
+    server = live_factory("pages-csp", store=store)
+    page = httpx.get(server.url + "/id/person/louise-arbour", headers={"accept": "text/html"})
+    assert page.status_code == 200 and "javascript:alert(1)" in page.text
+    assert 'href="javascript:' not in page.text and 'href="data:' not in page.text
+    assert "wikidata.org/entity/Q255629" in page.text  # http(s) links stay links
+    for path in ("/", "/id/person/louise-arbour", "/docs", "/redoc"):
+        r = httpx.get(server.url + path, headers={"accept": "text/html"})
+        policy = r.headers["content-security-policy"]
+        assert (
+            "default-src 'self'" in policy
+            and "frame-ancestors 'none'" in policy
+            and "object-src 'none'" in policy
+        )
+        assert "unsafe-eval" not in policy and ("script-src 'self'" in policy)
+        assert r.headers["x-content-type-options"] == "nosniff"
+    assert "unsafe-inline" not in httpx.get(server.url + "/").headers["content-security-policy"]

@@ -48,6 +48,11 @@ function fill() {
 }
 
 function link(value) {
+  if (!/^https?:/i.test(value)) {  // only http(s) IRIs become links (not javascript:, data:, ...)
+    const code = document.createElement("code");
+    code.textContent = value;
+    return code;
+  }
   const a = document.createElement("a");
   let href = value;
   try {
