@@ -10,6 +10,8 @@ from html import escape
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
+import pyoxigraph as ox
+
 from kg.endpoint.execute import Job
 from kg.endpoint.pool import Answer
 from kg.endpoint.protocol import ProtocolError
@@ -29,8 +31,12 @@ def base_path(base: str) -> str:
 
 
 def _check_iri(iri: str) -> str:
-    if any(c in iri for c in '<>"{}|^`\\ \n\t'):
+    if any(c in iri for c in '<>"{}|^`\\') or any(c <= " " for c in iri):
         raise ProtocolError(404, "not an entity IRI")
+    try:
+        ox.NamedNode(iri)
+    except ValueError:
+        raise ProtocolError(404, "not an entity IRI") from None
     return iri
 
 

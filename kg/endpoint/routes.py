@@ -20,7 +20,7 @@ from fastapi.requests import Request as HTTPRequest
 from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from kg.endpoint import describe, headers, metrics, pages
+from kg.endpoint import describe, headers, metrics, openapi, pages
 from kg.endpoint.negotiation import HTML, RDF_FORMATS, pick
 from kg.endpoint.pool import Answer
 from kg.endpoint.protocol import ProtocolError, Request, bearer_matches, check_size, multipart_parts
@@ -286,4 +286,5 @@ def install(app: FastAPI, endpoint: Endpoint) -> metrics.Registry | None:
 
     registry = metrics.install(app, endpoint) if endpoint.settings.metrics else None
     app.include_router(build_router(endpoint))
+    openapi.install(app, pages.base_path(endpoint.settings.base) + "{rest}")
     return registry

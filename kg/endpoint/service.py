@@ -310,7 +310,7 @@ class Endpoint:
         if direct_iri is not None:
             if graphs or default:
                 raise ProtocolError(400, "a graph named by the path takes no ?graph= or ?default")
-            return GraphTarget(direct_iri)
+            return GraphTarget(graph_iri(direct_iri))
         if len(graphs) > 1 or (graphs and default):
             raise ProtocolError(400, "name exactly one graph: ?graph=IRI or ?default")
         if graphs:
