@@ -51,8 +51,13 @@ class Settings:
     #: Comma-separated URLs whose origin (and path under it) ``SERVICE``/``LOAD`` may reach when
     #: ``allow_service`` is on ("": any).
     service_allowlist: str = ""
-    #: Query worker processes of ``kg serve`` (0: one per CPU core).
+    #: Query worker processes of ``kg serve`` (0: one per CPU core), besides one kept for short
+    #: queries and one spare.
     workers: int = 0
+    #: Requests that may wait for a query worker; past it the endpoint answers 503 (0: no bound).
+    max_queue: int = 64
+    #: Requests one client address may have in progress at once; past it 503 (0: no bound).
+    max_per_client: int = 0
     #: Serve Prometheus metrics at ``/metrics``.
     metrics: bool = False
     #: Whether ``kg build`` links States and UN bodies from the tables that ship with kg.

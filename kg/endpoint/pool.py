@@ -61,9 +61,9 @@ class Answer:
 class Executor(Protocol):
     async def start(self) -> None: ...
 
-    async def run(self, job: Job, timeout: float) -> Answer: ...
+    async def run(self, job: Job, timeout: float, client: str | None = None) -> Answer: ...
 
-    async def call(self, call: Call, timeout: float) -> Any: ...
+    async def call(self, call: Call, timeout: float, client: str | None = None) -> Any: ...
 
     def publish(self) -> None: ...
 
@@ -125,10 +125,10 @@ class ThreadExecutor:
         except TimeoutError:
             raise _timeout_error(timeout) from None
 
-    async def call(self, call: Call, timeout: float) -> Any:
+    async def call(self, call: Call, timeout: float, client: str | None = None) -> Any:
         return await self._in_thread(timeout, tasks.run, call)
 
-    async def run(self, job: Job, timeout: float) -> Answer:
+    async def run(self, job: Job, timeout: float, client: str | None = None) -> Answer:
         frames: list[bytes] = []
         await self._in_thread(timeout, execute, self.store.ox, job, frames.append)
         answer = _answer_from_frame(frames[0])
@@ -261,17 +261,52 @@ def _spawn(network: bool, memory: int = 0) -> _Worker:
     return _Worker(proc, parent)
 
 
-class ProcessExecutor:
-    """On-disk stores: ``size`` worker processes, each answering one query at a time."""
+#: Seconds a query may run on the reserve worker before it is moved to a general one.
+SHORT = 1.0
+#: Seconds a query waits for a general worker before it may take the reserve.
+SHORT_WAIT = 0.05
 
-    def __init__(self, store: Store, size: int, network: bool, memory: int = 0) -> None:
+
+def _busy(why: str) -> ProtocolError:
+    return ProtocolError(503, f"the server is busy: {why}; try again shortly", {"Retry-After": "1"})
+
+
+class ProcessExecutor:
+    """On-disk stores: worker processes, each answering one query at a time.
+
+    Admission: at most ``max_queue`` requests wait for a worker, and one client (address) has at
+    most ``max_per_client`` requests in the server; past either, 503 with Retry-After at once.
+
+    Lanes: ``size`` general workers, and one reserve that a query may take after waiting
+    ``SHORT_WAIT`` for a general one, for ``SHORT`` seconds: a query still running then is stopped
+    there and goes back to wait for a general worker (its deadline unchanged). So a cheap query
+    is answered even while every general worker runs a query that will time out.
+
+    A worker that is killed (timeout, a client gone, a crash) is replaced at once by a spare
+    process started beforehand; a new spare starts in the background, so the restart is not
+    charged to the next request.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        size: int,
+        network: bool,
+        memory: int = 0,
+        max_queue: int = 0,
+        max_per_client: int = 0,
+    ) -> None:
         assert store.path is not None
         self.store = store
         self.network = network
         self.memory = memory
+        self.max_queue = max_queue
+        self.max_per_client = max_per_client
         self.size = size or os.cpu_count() or 2
-        self.threads = ThreadPoolExecutor(max_workers=2 * self.size + 4, thread_name_prefix="kg-query")
-        self.idle: asyncio.Queue[_Worker] | None = None
+        self.threads = ThreadPoolExecutor(max_workers=2 * self.size + 6, thread_name_prefix="kg-query")
+        self.general: asyncio.Queue[_Worker] | None = None
+        self.reserve: asyncio.Queue[_Worker] = asyncio.Queue()
+        self.spares: asyncio.Queue[_Worker] = asyncio.Queue()
         self.started = asyncio.Lock()
         self.lock = threading.Lock()
         self.refs: Counter[str] = Counter()
@@ -279,6 +314,8 @@ class ProcessExecutor:
         self.generation = 0
         self._tasks: set[asyncio.Task[None]] = set()
         self.live: set[int] = set()
+        self.waiting = 0
+        self.clients: Counter[str] = Counter()
         if store.read_only:
             self.snapshot = str(store.path)
         else:
@@ -314,27 +351,27 @@ class ProcessExecutor:
                     shutil.rmtree(snap, ignore_errors=True)
 
     def pids(self) -> list[int]:
-        """Process ids of the idle workers (for tests and diagnostics)."""
-        if self.idle is None:
-            return []
-        return [w.proc.pid for w in list(self.idle._queue)]  # type: ignore[attr-defined]
+        """Process ids of the idle workers, general and reserve (for tests and diagnostics)."""
+        queues = [q for q in (self.general, self.reserve) if q is not None]
+        return [w.proc.pid for q in queues for w in list(q._queue)]  # type: ignore[attr-defined]
+
+    async def _spawn(self) -> _Worker:
+        loop = asyncio.get_running_loop()
+        w = await loop.run_in_executor(self.threads, _spawn, self.network, self.memory)
+        await self._connect(w)
+        return w
 
     async def _ensure_started(self) -> asyncio.Queue[_Worker]:
         async with self.started:
-            if self.idle is None:
-                loop = asyncio.get_running_loop()
-                workers = await asyncio.gather(
-                    *(
-                        loop.run_in_executor(self.threads, _spawn, self.network, self.memory)
-                        for _ in range(self.size)
-                    )
-                )
-                idle: asyncio.Queue[_Worker] = asyncio.Queue()
-                for w in workers:
-                    await self._connect(w)
-                    idle.put_nowait(w)
-                self.idle = idle
-            return self.idle
+            if self.general is None:
+                workers = await asyncio.gather(*(self._spawn() for _ in range(self.size + 2)))
+                general: asyncio.Queue[_Worker] = asyncio.Queue()
+                for w in workers[: self.size]:
+                    general.put_nowait(w)
+                self.reserve.put_nowait(workers[-2])
+                self.spares.put_nowait(workers[-1])
+                self.general = general
+            return self.general
 
     async def start(self) -> None:
         """Start the workers now (SandboxError if they cannot be confined: fail closed)."""
@@ -358,13 +395,17 @@ class ProcessExecutor:
         w.proc.wait(5)
         self.live.discard(w.proc.pid)
 
-    async def _replace(self, w: _Worker, idle: asyncio.Queue[_Worker]) -> None:
+    async def _replace(self, w: _Worker, lane: asyncio.Queue[_Worker]) -> None:
+        """Put a spare in ``w``'s place at once, kill ``w``, start a new spare."""
         loop = asyncio.get_running_loop()
         w.close()
+        if not self.spares.empty():
+            lane.put_nowait(self.spares.get_nowait())
+            await loop.run_in_executor(self.threads, self._kill, w)
+            self.spares.put_nowait(await self._spawn())
+            return
         await loop.run_in_executor(self.threads, self._kill, w)
-        fresh = await loop.run_in_executor(self.threads, _spawn, self.network, self.memory)
-        await self._connect(fresh)
-        idle.put_nowait(fresh)
+        lane.put_nowait(await self._spawn())
 
     async def _recv(self, w: _Worker, deadline: float | None) -> bytes:
         """The next frame from ``w``, waiting on the event loop (no thread) until ``deadline``."""
@@ -385,15 +426,70 @@ class ProcessExecutor:
             frame = frames.pop()
         return frame
 
-    async def _first_frame(
-        self, task: Job | Call, timeout: float, died: ProtocolError
-    ) -> tuple[bytes, _Worker, float | None, Callable[[bool], None]]:
-        """Send ``task`` to an idle worker and wait for its first frame; the frame, the worker,
-        the deadline and ``release(healthy)``, which gives the worker back (or replaces it)."""
-        idle = self.idle if self.idle is not None else await self._ensure_started()
+    # -- admission and lanes -------------------------------------------------------------------
+
+    def _admit(self, client: str | None) -> None:
+        if self.max_queue and self.waiting >= self.max_queue:
+            raise _busy(
+                f"{self.waiting} requests are waiting for a query worker (max_queue={self.max_queue})"
+            )
+        if client is not None and self.max_per_client and self.clients[client] >= self.max_per_client:
+            raise _busy(f"{client} has {self.clients[client]} requests in progress (max_per_client)")
+        if client is not None:
+            self.clients[client] += 1
+
+    def _leave(self, client: str | None) -> None:
+        if client is not None:
+            self.clients[client] -= 1
+            if self.clients[client] <= 0:
+                del self.clients[client]
+
+    async def _acquire(self, deadline: float | None, reserve: bool) -> tuple[_Worker, asyncio.Queue[_Worker]]:
+        """An idle worker and its lane: a general one, else (after ``SHORT_WAIT``, if ``reserve``)
+        the reserve. TimeoutError when ``deadline`` passes first."""
+        general = self.general if self.general is not None else await self._ensure_started()
+        if not general.empty():
+            return general.get_nowait(), general
         loop = asyncio.get_running_loop()
-        w = await idle.get()
-        deadline = loop.time() + timeout if timeout else None
+        left = None if deadline is None else max(0.0, deadline - loop.time())
+        self.waiting += 1
+        getters: dict[asyncio.Future[_Worker], asyncio.Queue[_Worker]] = {
+            asyncio.ensure_future(general.get()): general
+        }
+        won: asyncio.Future[_Worker] | None = None
+        try:
+            if reserve:
+                await asyncio.wait(getters, timeout=SHORT_WAIT if left is None else min(SHORT_WAIT, left))
+                if not any(f.done() for f in getters):
+                    getters[asyncio.ensure_future(self.reserve.get())] = self.reserve
+            left = None if deadline is None else max(0.0, deadline - loop.time())
+            await asyncio.wait(getters, timeout=left, return_when=asyncio.FIRST_COMPLETED)
+            won = next((f for f in getters if f.done() and not f.cancelled()), None)
+            if won is None:
+                raise TimeoutError
+            return won.result(), getters[won]
+        finally:
+            self.waiting -= 1
+            for f, lane in getters.items():
+                if f is won:
+                    continue
+                if not f.done():
+                    f.cancel()
+                elif not f.cancelled():  # it got a worker after all: give it back
+                    lane.put_nowait(f.result())
+
+    async def _first_frame(
+        self, task: Job | Call, deadline: float | None, died: ProtocolError, reserve: bool
+    ) -> tuple[bytes, _Worker, Callable[[bool], None], bool]:
+        """Send ``task`` to a worker and wait for its first frame: the frame, the worker,
+        ``release(healthy)`` (gives the worker back, or replaces it), and whether it ran on the
+        reserve. TimeoutError when ``deadline`` passes first (also while waiting for a worker)."""
+        loop = asyncio.get_running_loop()
+        w, lane = await self._acquire(deadline, reserve)
+        short = lane is self.reserve
+        budget = loop.time() + SHORT if short else None
+        if deadline is not None:
+            budget = deadline if budget is None else min(budget, deadline)
         snap = self.snapshot
         self.refs[snap] += 1
         done = False
@@ -405,19 +501,19 @@ class ProcessExecutor:
             done = True
             self.refs[snap] -= 1
             if healthy:
-                idle.put_nowait(w)
+                lane.put_nowait(w)
             else:
-                replacing = loop.create_task(self._replace(w, idle))
+                replacing = loop.create_task(self._replace(w, lane))
                 self._tasks.add(replacing)
                 replacing.add_done_callback(self._tasks.discard)
             self._collect()
 
         try:
             w.send((snap, task))
-            frame = await self._recv(w, deadline)
+            frame = await self._recv(w, budget)
         except TimeoutError:
             release(False)
-            raise _timeout_error(timeout) from None
+            raise
         except asyncio.CancelledError:
             release(False)
             raise
@@ -431,32 +527,55 @@ class ProcessExecutor:
                     "narrow it, or ask the operator to raise worker_memory",
                 ) from None
             raise died from None
-        return frame, w, deadline, release
+        return frame, w, release, short
 
-    async def call(self, call: Call, timeout: float) -> Any:
+    async def _exchange(
+        self, task: Job | Call, timeout: float, died: ProtocolError
+    ) -> tuple[bytes, _Worker, Callable[[bool], None], float | None]:
+        """``_first_frame``, moving a query off the reserve when it runs past ``SHORT`` there."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout if timeout else None
+        reserve = True
+        while True:
+            try:
+                frame, w, release, _ = await self._first_frame(task, deadline, died, reserve)
+                return frame, w, release, deadline
+            except TimeoutError:
+                if not reserve or (deadline is not None and loop.time() >= deadline):
+                    raise _timeout_error(timeout) from None
+                reserve = False  # it ran past SHORT on the reserve: a general worker, this time
+
+    async def call(self, call: Call, timeout: float, client: str | None = None) -> Any:
         died = ProtocolError(400, "the request body could not be parsed: the parser crashed on it")
-        frame, _, _, release = await self._first_frame(call, timeout, died)
+        self._admit(client)
+        try:
+            frame, _, release, _ = await self._exchange(call, timeout, died)
+        finally:
+            self._leave(client)
         release(True)
         return _result(frame)
 
-    async def run(self, job: Job, timeout: float) -> Answer:
+    async def run(self, job: Job, timeout: float, client: str | None = None) -> Answer:
         died = ProtocolError(500, "the query worker died while evaluating this query (see the log)")
-        frame, w, deadline, release = await self._first_frame(job, timeout, died)
+        self._admit(client)
         try:
+            frame, w, release, deadline = await self._exchange(job, timeout, died)
             answer = _answer_from_frame(frame)
-        except ProtocolError:
-            release(True)
+        except BaseException:
+            self._leave(client)
+            if "release" in locals():
+                release(True)
             raise
         if answer is not None:
             release(True)
+            self._leave(client)
             return answer
         head = json.loads(frame[1:])
-        return Answer(
-            head["status"], head["media_type"], head["headers"], stream=self._stream(w, deadline, release)
-        )
+        stream = self._stream(w, deadline, release, client)
+        return Answer(head["status"], head["media_type"], head["headers"], stream=stream)
 
     async def _stream(
-        self, w: _Worker, deadline: float | None, release: Callable[[bool], None]
+        self, w: _Worker, deadline: float | None, release: Callable[[bool], None], client: str | None
     ) -> AsyncIterator[bytes]:
         healthy = False
         try:
@@ -472,12 +591,13 @@ class ProcessExecutor:
                     raise RuntimeError("the query failed while its result was being sent")
         finally:
             release(healthy)
+            self._leave(client)
 
     async def close(self) -> None:
         """Stop every worker, busy ones included (a runaway query must not outlive the server)."""
-        if self.idle is not None:
-            while not self.idle.empty():
-                w = self.idle.get_nowait()
+        for queue in (self.general, self.reserve, self.spares):
+            while queue is not None and not queue.empty():
+                w = queue.get_nowait()
                 w.close()
                 self._kill(w)
         for pid in list(self.live):
@@ -488,9 +608,12 @@ class ProcessExecutor:
             shutil.rmtree(self.snap_dir, ignore_errors=True)
 
 
-def make_executor(store: Store, workers: int, network: bool, memory: int = 0) -> Executor:
+def make_executor(
+    store: Store, workers: int, network: bool, memory: int = 0, max_queue: int = 0, max_per_client: int = 0
+) -> Executor:
     """Where queries run; ``network``: whether the code that runs them may open sockets;
-    ``memory``: what each worker process may use, in MB (0: no limit)."""
+    ``memory``: what each worker process may use, in MB (0: no limit); admission bounds as in
+    ``ProcessExecutor``."""
     if store.path is None:
         return ThreadExecutor(store, network)
-    return ProcessExecutor(store, workers, network, memory)
+    return ProcessExecutor(store, workers, network, memory, max_queue, max_per_client)

@@ -46,6 +46,7 @@ class Request:
     accept: str | None = None
     authorization: str | None = None
     url: str | None = None
+    client: str | None = None  #: the caller's address (admission counts requests per client)
 
     def param(self, name: str) -> list[str]:
         return [v for k, v in self.params if k == name]

@@ -88,6 +88,7 @@ async def read_request(http: HTTPRequest, endpoint: Endpoint) -> Request:
         accept=http.headers.get("accept"),
         authorization=http.headers.get("authorization"),
         url=str(http.url.replace(query="")),
+        client=http.client.host if http.client else None,
     )
 
 

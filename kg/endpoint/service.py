@@ -96,7 +96,12 @@ class Endpoint:
         self.store = store
         self.policy = policy_of(settings)
         self.executor = make_executor(
-            store, settings.workers, network=settings.allow_service, memory=settings.worker_memory
+            store,
+            settings.workers,
+            network=settings.allow_service,
+            memory=settings.worker_memory,
+            max_queue=settings.max_queue,
+            max_per_client=settings.max_per_client,
         )
         self.remote = Remote(settings.allow_service, self.policy.service_allowlist)
         #: the thread that runs updates and Graph Store writes (confined: see ``sandbox``)
@@ -135,10 +140,10 @@ class Endpoint:
         op = parse_operation(req, self.policy, update=False)
         if op is None:
             return None
-        return await self.run(self.job(op, req))
+        return await self.run(self.job(op, req), req.client)
 
-    async def run(self, job: Job) -> Answer:
-        return await self.executor.run(job, self.settings.query_timeout)
+    async def run(self, job: Job, client: str | None = None) -> Answer:
+        return await self.executor.run(job, self.settings.query_timeout, client)
 
     async def select(self, sparql: str) -> list[dict[str, Any]]:
         """Run a SELECT for the pages; rows as {var: term JSON}."""
@@ -206,7 +211,7 @@ class Endpoint:
             "prepare_update",
             (op.text, base, {}, self.meta, self.settings.max_depth, op.default_graphs, op.named_graphs),
         )
-        prepared: Prepared = await self.executor.call(call, self.settings.query_timeout)
+        prepared: Prepared = await self.executor.call(call, self.settings.query_timeout, req.client)
         reading = prepared.reading
         classify.check_remote(reading, self.settings.allow_service, self.policy.service_allowlist)
         if reading.meta_written:
