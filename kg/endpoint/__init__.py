@@ -9,11 +9,13 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
-from fastapi import FastAPI
+if TYPE_CHECKING:  # (the query workers import this package: they need none of the web stack)
+    from fastapi import FastAPI
 
-from kg.settings import Settings
-from kg.store import Store
+    from kg.settings import Settings
+    from kg.store import Store
 
 
 def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
@@ -25,6 +27,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     from kg.endpoint.metrics import metrics_middleware
     from kg.endpoint.routes import install
     from kg.endpoint.service import Endpoint
+    from kg.store import Store
 
     owned = store is None
     the_store = store if store is not None else Store(settings.store, settings.base)

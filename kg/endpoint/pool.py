@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import os
 import pickle
 import shutil
@@ -47,6 +48,8 @@ from kg.endpoint.sandbox import confined_threads
 from kg.endpoint.tasks import Call
 from kg.errors import SandboxError, StoreError
 from kg.store import Store
+
+log = logging.getLogger("uvicorn.error")
 
 
 @dataclass
@@ -313,9 +316,11 @@ class ProcessExecutor:
         self.snap_dir = store.path.parent / f".{store.path.name}.snapshots"
         self.generation = 0
         self._tasks: set[asyncio.Task[None]] = set()
-        self.live: set[int] = set()
+        self.live: dict[int, _Worker] = {}  #: every worker process started and not yet killed
+        self.moved = 0  #: queries moved off the reserve (for tests and diagnostics)
         self.waiting = 0
         self.clients: Counter[str] = Counter()
+        self.closing = False
         if store.read_only:
             self.snapshot = str(store.path)
         else:
@@ -356,9 +361,13 @@ class ProcessExecutor:
         return [w.proc.pid for q in queues for w in list(q._queue)]  # type: ignore[attr-defined]
 
     async def _spawn(self) -> _Worker:
+        """A worker, started, confined and warm: it has opened the current snapshot already, so
+        the first query it takes (perhaps right after a restart) does not wait for that."""
         loop = asyncio.get_running_loop()
         w = await loop.run_in_executor(self.threads, _spawn, self.network, self.memory)
         await self._connect(w)
+        w.send((self.snapshot, Job("ASK {}", "json", None)))
+        await self._recv(w, loop.time() + 60)
         return w
 
     async def _ensure_started(self) -> asyncio.Queue[_Worker]:
@@ -380,7 +389,7 @@ class ProcessExecutor:
     async def _connect(self, w: _Worker) -> None:
         """Connect to a fresh worker and wait for its first frame: ready, or why not."""
         await w.connect()
-        self.live.add(w.proc.pid)
+        self.live[w.proc.pid] = w
         try:
             frame = await self._recv(w, asyncio.get_running_loop().time() + 60)
             _result(frame)
@@ -393,19 +402,23 @@ class ProcessExecutor:
     def _kill(self, w: _Worker) -> None:
         w.proc.kill()
         w.proc.wait(5)
-        self.live.discard(w.proc.pid)
+        self.live.pop(w.proc.pid, None)
 
     async def _replace(self, w: _Worker, lane: asyncio.Queue[_Worker]) -> None:
         """Put a spare in ``w``'s place at once, kill ``w``, start a new spare."""
         loop = asyncio.get_running_loop()
         w.close()
-        if not self.spares.empty():
-            lane.put_nowait(self.spares.get_nowait())
+        spare = None if self.spares.empty() else self.spares.get_nowait()
+        if spare is not None:
+            lane.put_nowait(spare)
+        try:
             await loop.run_in_executor(self.threads, self._kill, w)
-            self.spares.put_nowait(await self._spawn())
+            fresh = await self._spawn()
+        except (SandboxError, OSError, RuntimeError) as exc:  # (RuntimeError: shutting down)
+            if not self.closing:
+                log.error("a query worker could not be replaced: %s", exc)
             return
-        await loop.run_in_executor(self.threads, self._kill, w)
-        lane.put_nowait(await self._spawn())
+        (self.spares if spare is not None else lane).put_nowait(fresh)
 
     async def _recv(self, w: _Worker, deadline: float | None) -> bytes:
         """The next frame from ``w``, waiting on the event loop (no thread) until ``deadline``."""
@@ -544,6 +557,7 @@ class ProcessExecutor:
                 if not reserve or (deadline is not None and loop.time() >= deadline):
                     raise _timeout_error(timeout) from None
                 reserve = False  # it ran past SHORT on the reserve: a general worker, this time
+                self.moved += 1
 
     async def call(self, call: Call, timeout: float, client: str | None = None) -> Any:
         died = ProtocolError(400, "the request body could not be parsed: the parser crashed on it")
@@ -595,14 +609,18 @@ class ProcessExecutor:
 
     async def close(self) -> None:
         """Stop every worker, busy ones included (a runaway query must not outlive the server)."""
+        self.closing = True
+        for task in list(self._tasks):
+            task.cancel()
         for queue in (self.general, self.reserve, self.spares):
             while queue is not None and not queue.empty():
                 w = queue.get_nowait()
                 w.close()
                 self._kill(w)
-        for pid in list(self.live):
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
+        for w in list(self.live.values()):  # busy ones: killed and reaped
+            w.close()
+            with contextlib.suppress(OSError, subprocess.TimeoutExpired):
+                self._kill(w)
         self.threads.shutdown(wait=False, cancel_futures=True)
         if not self.store.read_only:
             shutil.rmtree(self.snap_dir, ignore_errors=True)
