@@ -252,7 +252,7 @@ def _spawn(network: bool, memory: int = 0) -> _Worker:
     """A worker process (``memory``: its limit in MB, 0: none)."""
     parent, child = socket.socketpair()
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
-    flags = ["--network"] if network else []
+    flags = ["--parent", str(os.getpid())] + (["--network"] if network else [])
     flags += ["--memory", str(memory)] if memory else []
     proc = subprocess.Popen(
         [sys.executable, "-m", "kg.endpoint.worker", str(child.fileno()), *flags],

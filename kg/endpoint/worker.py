@@ -1,4 +1,4 @@
-"""A query worker process: ``python -m kg.endpoint.worker FD [--network]``.
+"""A query worker process: ``python -m kg.endpoint.worker FD [--parent PID] [--network] [--memory MB]``.
 
 Reads (snapshot path, task) messages from the socket on file descriptor FD and writes framed
 answers back: a ``Job`` (a query) answers with ``execute``'s frames, a ``tasks.Call`` with
@@ -14,11 +14,15 @@ None when it is ready, an ``E`` frame (then it exits) when it could not be confi
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import os
 import pickle
 import resource
 import signal
 import socket
 import sys
+import threading
 
 import pyoxigraph as ox
 
@@ -71,6 +75,9 @@ def serve(sock: socket.socket, network: bool) -> None:
         send(error_frame(500, str(exc)))
         return
     send(b"R" + pickle.dumps(None))
+    # the SPARQL parser that checks SERVICE/LOAD (rdflib, ~1 s to import): loaded while idle,
+    # so that the first query that needs it is not charged for it
+    threading.Thread(target=_preload, daemon=True).start()
     while True:
         try:
             snapshot, task = pickle.loads(reader.message())
@@ -92,6 +99,10 @@ def serve(sock: socket.socket, network: bool) -> None:
         execute(store, task, send)
 
 
+def _preload() -> None:
+    import rdflib.plugins.sparql.parser  # noqa: F401
+
+
 def _limit_memory(megabytes: int) -> None:
     """Cap the heap (RLIMIT_DATA): past it an allocation fails and the worker aborts, which the
     server reports as a query that needed more than ``worker_memory``."""
@@ -99,8 +110,19 @@ def _limit_memory(megabytes: int) -> None:
     resource.setrlimit(resource.RLIMIT_DATA, (size, size))
 
 
+def _die_with(parent: int) -> None:
+    """Be killed when the server process ends, however it ends (a runaway query must not outlive
+    it): PR_SET_PDEATHSIG, then a check that the server had not already gone."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1: PR_SET_PDEATHSIG
+    if os.getppid() != parent:
+        os._exit(0)
+
+
 if __name__ == "__main__":
     flags = sys.argv[2:]
+    if "--parent" in flags:
+        _die_with(int(flags[flags.index("--parent") + 1]))
     if "--memory" in flags:
         _limit_memory(int(flags[flags.index("--memory") + 1]))
     serve(socket.socket(fileno=int(sys.argv[1])), "--network" in flags)
