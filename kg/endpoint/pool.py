@@ -538,6 +538,7 @@ class ProcessExecutor:
                     503,
                     f"the query needed more than worker_memory={self.memory} MB and was stopped; "
                     "narrow it, or ask the operator to raise worker_memory",
+                    {"Retry-After": "1"},
                 ) from None
             raise died from None
         return frame, w, release, short

@@ -8,9 +8,12 @@ Statuses (stable, documented in the README):
     403  updates/writes turned off, SERVICE/LOAD turned off or outside the allow-list
     405  wrong method (GET /update, PUT /sparql, ...)
     406  no acceptable result format
+    404  no such graph, entity or route
     413  body larger than ``max_body``
     415  unsupported request media type
-    503  the query ran past ``query_timeout`` (it was cancelled)
+    431  request line and headers longer than ``max_header`` (``server``)
+    503  the query ran past ``query_timeout`` or ``worker_memory`` (it was stopped), or the server
+         is busy (``max_queue``, ``max_per_client``); always with Retry-After
 """
 
 from __future__ import annotations
