@@ -12,13 +12,13 @@ import sys
 from collections.abc import Callable
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, cast
 
 import click
 
 from kg import __version__, settings
 from kg.cli_link import link
-from kg.cli_options import base_option, require_store, store_option
+from kg.cli_options import base_option, quiet_option, require_store, store_option
 from kg.errors import KGError, StoreInUse, UsageError
 from kg.settings import Settings
 
@@ -52,7 +52,7 @@ def cli() -> None:
     default=None,
     help="Link States, UN bodies and cities offline after loading (default: on; $KG_LINK_OFFLINE).",
 )
-@click.option("--quiet", "-q", is_flag=True, help="Print only the summary line and errors.")
+@quiet_option
 def build(
     paths: tuple[Path, ...], store: Path | None, base: str | None, force: bool, link: bool | None, quiet: bool
 ) -> None:
@@ -65,6 +65,7 @@ def build(
     from kg.ingest import discover
     from kg.pipeline import BuildReport, DocResult
     from kg.pipeline import build as run_build
+    from kg.progress import Progress
 
     cfg = _settings(store=store, base=base, link_offline=link)
     files = discover(list(paths), warn=lambda message: click.echo(f"kg: warning: {message}", err=True))
@@ -73,15 +74,6 @@ def build(
         db = _open(cfg, must_exist=False)
     except StoreInUse as busy:  # a running kg serve holds it: hand the build over (kg.handoff)
         held = busy
-
-    def report_problem(result: DocResult) -> None:
-        if result.error:
-            click.echo(f"kg: error: {result.error}", err=True)
-        for v in result.violations:
-            click.echo(f"kg: invalid: {result.source}: {v.line()}", err=True)
-        if not quiet:
-            for w in result.warnings:
-                click.echo(f"kg: warning: {result.source}: {w}", err=True)
 
     def run(step: Callable[[DocResult], None]) -> tuple[BuildReport, int, int, str]:
         if held is not None:
@@ -94,16 +86,19 @@ def build(
         stats = db.stats()
         return report, stats.default_triples, stats.quads, str(cfg.store)
 
-    if len(files) > 20 and not quiet and sys.stderr.isatty():
-        with click.progressbar(length=len(files), label="building", file=sys.stderr) as bar:
+    with Progress("build", len(files), "documents", quiet=quiet) as progress:
 
-            def step(result: DocResult) -> None:
-                report_problem(result)
-                bar.update(1)
+        def step(result: DocResult) -> None:  # called as each document finishes
+            if result.error:
+                progress.echo(f"kg: error: {result.error}")
+            for v in result.violations:
+                progress.echo(f"kg: invalid: {result.source}: {v.line()}")
+            if not quiet:
+                for w in result.warnings:
+                    progress.echo(f"kg: warning: {result.source}: {w}")
+            progress.advance(failed=result.outcome in FAILED)
 
-            report, triples, quads, where = run(step)
-    else:
-        report, triples, quads, where = run(report_problem)
+        report, triples, quads, where = run(step)
     outcomes: dict[str, int] = {}
     for r in report.results:
         outcomes[r.outcome] = outcomes.get(r.outcome, 0) + 1
@@ -119,6 +114,10 @@ def build(
         click.echo(f"triples: {triples} distinct, {quads} quads in {where}")
     click.echo(f"violations: {report.violations}")
     sys.exit(report.exit_code)
+
+
+#: Build outcomes that count as failures in the progress display.
+FAILED = frozenset({"invalid", "unreadable"})
 
 
 def _read_query(text: str) -> str:
@@ -165,34 +164,80 @@ def query(sparql: str, store: Path | None, fmt: str) -> None:
 @click.option(
     "-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help="File to write (default: stdout)."
 )
-def export(store: Path | None, fmt: str, output: Path | None) -> None:
+@click.option(
+    "--graph",
+    "doc",
+    metavar="DOC",
+    default=None,
+    help="Only this document's graph: its source path, document id or graph IRI.",
+)
+@quiet_option
+def export(store: Path | None, fmt: str, output: Path | None, doc: str | None, quiet: bool) -> None:
     """Dump the store deterministically (the same store gives byte-identical output)."""
     from kg.export import export as run_export
+    from kg.progress import Progress
 
     cfg = _settings(store=store)
     db = _open(cfg, read_only=True)
-    if output is None:
-        run_export(db, fmt, sys.stdout.buffer)
-        sys.stdout.flush()
-        return
-    tmp = output.with_name(output.name + ".partial")
-    with tmp.open("wb") as fh:
-        run_export(db, fmt, fh)
-    tmp.replace(output)
+    graph = _document_graph(db, doc) if doc is not None else None
+    with Progress("export", None, "bytes", quiet=quiet) as progress:
+        if output is None:
+            run_export(db, fmt, cast(IO[bytes], _Counting(sys.stdout.buffer, progress.update)), graph)
+            sys.stdout.flush()
+            return
+        tmp = output.with_name(output.name + ".partial")
+        with tmp.open("wb") as fh:
+            run_export(db, fmt, cast(IO[bytes], _Counting(fh, progress.update)), graph)
+        tmp.replace(output)
+
+
+class _Counting:
+    """A binary output that reports the bytes written so far."""
+
+    def __init__(self, out: Any, report: Callable[[int], None]) -> None:
+        self.out, self.report, self.written = out, report, 0
+
+    def write(self, data: bytes) -> int:
+        n = self.out.write(data)
+        self.written += len(data)
+        self.report(self.written)
+        return int(n if n is not None else len(data))
+
+    def flush(self) -> None:
+        self.out.flush()
+
+
+def _document_graph(db: Any, doc: str) -> str:
+    """The graph IRI of a document named by its source path, document id or graph IRI."""
+    found = db.graph_of_source(doc) or db.graph_of_source(str(Path(doc)))
+    for iri in (doc, f"{db.base}graph/{doc}"):
+        if found is None and ":" in iri and "/" not in iri.split(":", 1)[0]:
+            try:
+                found = iri if db.has_graph(iri) else None
+            except ValueError:  # not an IRI
+                continue
+    if found is None:
+        raise UsageError(
+            f"--graph: no document {doc!r} in {db.path} (give a source path, document id or graph IRI)"
+        )
+    return str(found)
 
 
 @cli.command()
 @store_option
-def validate(store: Path | None) -> None:
+@quiet_option
+def validate(store: Path | None, quiet: bool) -> None:
     """Validate every graph in the store against the SHACL shapes.
 
     Exit status: 0 conforms, 1 violations, 2 bad input (no store).
     """
     from kg.pipeline import validate_store
+    from kg.progress import Progress
 
     cfg = _settings(store=store)
     db = _open(cfg, read_only=True)
-    results = validate_store(db)
+    with Progress("validate", None, "graphs", quiet=quiet) as progress:
+        results = validate_store(db, on_graph=progress.update)
     total = 0
     for graph, report in results:
         for v in report.violations:

@@ -12,7 +12,7 @@ import click
 import pyoxigraph as ox
 
 from kg import settings as kg_settings
-from kg.cli_options import require_store, store_option
+from kg.cli_options import quiet_option, require_store, store_option
 from kg.link.cache import CACHE_NAME, AnswerCache
 from kg.link.confirm import confirmed_decisions, confirmed_graph_iri, write_confirmed
 from kg.link.offline import offline_link_triples
@@ -25,6 +25,7 @@ from kg.link.online import (
 )
 from kg.link.records import P_EXACT, LinkDecision
 from kg.namespaces import WD
+from kg.progress import Progress
 from kg.store import Store, links_graph_iri
 
 
@@ -72,6 +73,7 @@ def _describe(d: LinkDecision) -> str:
     default=None,
     help=f"Answer cache (default: STORE/{CACHE_NAME}).",
 )
+@quiet_option
 def link(
     store: Path | None,
     online: bool,
@@ -81,6 +83,7 @@ def link(
     threshold: float,
     timeout: float,
     cache_path: Path | None,
+    quiet: bool,
 ) -> None:
     """Link the store's entities to Wikidata, GeoNames and DBpedia, recording every decision."""
     settings = kg_settings.load({"store": store})
@@ -109,7 +112,10 @@ def link(
         )
         cache = AnswerCache(cache_path or path / CACHE_NAME)
         try:
-            report = link_online(db, config, cache, write=False, exclude=linked_offline)
+            with Progress("link", None, "entities", quiet=quiet) as progress:
+                report = link_online(
+                    db, config, cache, write=False, exclude=linked_offline, on_progress=progress.update
+                )
         finally:
             cache.close()
 

@@ -32,4 +32,11 @@ def base_option(f: F) -> F:
     )(f)
 
 
-__all__ = ["base_option", "require_store", "store_option"]
+def quiet_option(f: F) -> F:
+    """``-q/--quiet``: no progress display (kg.progress), only results and errors."""
+    return click.option(
+        "--quiet", "-q", is_flag=True, help="No progress display: print only the summary and errors."
+    )(f)
+
+
+__all__ = ["base_option", "quiet_option", "require_store", "store_option"]

@@ -12,6 +12,7 @@ from typing import IO
 
 import pyoxigraph as ox
 
+from kg import jsonld
 from kg.errors import UsageError
 from kg.namespaces import PREFIXES
 from kg.store import Store
@@ -31,12 +32,25 @@ def _sorted_lines(data: bytes) -> bytes:
     return b"\n".join(lines) + (b"\n" if lines else b"")
 
 
-def export(store: Store, fmt: str, out: IO[bytes]) -> None:
-    """Write the store in ``fmt`` (a key of FORMATS) to ``out``."""
+def export(store: Store, fmt: str, out: IO[bytes], graph: str | None = None) -> None:
+    """Write the store in ``fmt`` (a key of FORMATS) to ``out``; only the named graph ``graph``
+    when one is given (one document's graph: its triples, or its quads in nquads/trig)."""
     if fmt not in FORMATS:
         raise UsageError(f"--format: unknown format {fmt!r} (choose one of: {', '.join(FORMATS)})")
     target = FORMATS[fmt]
-    if target.supports_datasets:
+    if graph is not None:
+        if not store.has_graph(graph):
+            raise UsageError(f"--graph: no graph <{graph}> in the store")
+        quads = store.ox.quads_for_pattern(None, None, None, ox.NamedNode(graph))
+        if target.supports_datasets:
+            raw, source_format = ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b"", ox.RdfFormat.N_QUADS
+        else:
+            triples = (q.triple for q in quads)
+            raw, source_format = (
+                ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b"",
+                ox.RdfFormat.N_TRIPLES,
+            )
+    elif target.supports_datasets:
         raw = b"".join(
             store.ox.dump(format=ox.RdfFormat.N_QUADS, from_graph=ox.NamedNode(g.value)) or b""
             for g in store.ox.named_graphs()
@@ -51,7 +65,9 @@ def export(store: Store, fmt: str, out: IO[bytes]) -> None:
         out.write(canonical)
         return
     parsed = ox.parse(canonical, format=source_format)
-    prefixes = PREFIXES if target in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.RDF_XML) else None
-    if target is ox.RdfFormat.JSON_LD:
-        prefixes = PREFIXES
-    ox.serialize(parsed, out, format=target, prefixes=prefixes)
+    if target is ox.RdfFormat.JSON_LD:  # with an @context (pyoxigraph writes none)
+        out.write(
+            jsonld.compact(ox.serialize(parsed, format=target) or b"[]", {**PREFIXES, "id": store.base})
+        )
+        return
+    ox.serialize(parsed, out, format=target, prefixes=PREFIXES)

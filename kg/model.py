@@ -138,6 +138,9 @@ class Relation:
     predicate: str
     object: str
     evidence: list[Span] = field(default_factory=list)
+    #: qualifiers: a tenure's ``status`` (current, former, outgoing, acting, elected, appointed,
+    #: re-elected, reappointed) and its ``start``/``end`` (PartialDate) where the text gives them
+    attrs: dict[str, str | PartialDate] = field(default_factory=dict)
 
 
 @dataclass

@@ -38,12 +38,23 @@ PREFIXES: dict[str, str] = {
 }
 
 
+#: The prefix of the base IRI (``id:``), known to queries and shown on pages. Never written in
+#: Turtle: entity IRIs have slashes in their local part, which Turtle must escape (``id:state\/fra``).
+BASE_PREFIX = "id"
+
+
+def turtle_prefixes(prefixes: dict[str, str]) -> dict[str, str]:
+    """The prefixes to declare in Turtle/TriG output: all but the base's."""
+    return {p: ns for p, ns in prefixes.items() if p != BASE_PREFIX}
+
+
 def sparql_prologue() -> str:
     """PREFIX lines for every prefix above, for queries typed by users and tests."""
     return "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items())
 
 
 __all__ = [
+    "BASE_PREFIX",
     "DBR",
     "DCTERMS",
     "DEFAULT_BASE",
@@ -64,4 +75,5 @@ __all__ = [
     "WD",
     "XSD",
     "sparql_prologue",
+    "turtle_prefixes",
 ]

@@ -188,10 +188,9 @@ def build(
     for path in files:
         try:  # relative paths are read from ``cwd`` when given (the caller's, in kg serve)
             doc = read_document(path if cwd is None else cwd / path, source=str(path))
+            result = build_document(store, doc, force=force)  # (past its time budget: unreadable)
         except InputError as exc:
             result = DocResult(source=exc.path, outcome="unreadable", error=exc.message)
-        else:
-            result = build_document(store, doc, force=force)
         report.results.append(result)
         if on_result is not None:
             on_result(result)
@@ -213,11 +212,19 @@ def graph_of(store: Store, graph_iri: str) -> Graph:
     return Graph().parse(data=data, format="nt")
 
 
-def validate_store(store: Store) -> list[tuple[str, ValidationReport]]:
-    """Validate each document graph (and the links graph, if any) on its own."""
+def validate_store(
+    store: Store, on_graph: Callable[[int, int], None] | None = None
+) -> list[tuple[str, ValidationReport]]:
+    """Validate each document graph (and the links graph, if any) on its own;
+    ``on_graph(done, total)`` after each one."""
     graphs = store.document_graphs()
     for suffix in ("", "-online", "-confirmed"):
         links = links_graph_iri(store.base) + suffix
         if store.has_graph(links):
             graphs.append(links)
-    return [(g, validate_graph(graph_of(store, g))) for g in graphs]
+    out = []
+    for g in graphs:
+        out.append((g, validate_graph(graph_of(store, g))))
+        if on_graph is not None:
+            on_graph(len(out), len(graphs))
+    return out

@@ -24,13 +24,19 @@ def _cell(term: object) -> str:
     return str(term)
 
 
-def format_table(variables: list[str], rows: list[list[str]], limit_width: int = 60) -> str:
-    """A plain text table, cells cut at ``limit_width`` characters."""
-    cut = [[c if len(c) <= limit_width else c[: limit_width - 1] + "…" for c in row] for row in rows]
-    widths = [max([len(v), *(len(r[i]) for r in cut)]) for i, v in enumerate(variables)]
+def _one_line(value: str) -> str:
+    """A cell on one line: line breaks and tabs written as ``\\n``, ``\\r``, ``\\t``."""
+    return value.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
+
+
+def format_table(variables: list[str], rows: list[list[str]]) -> str:
+    """A plain text table with every value whole (a cell is never cut: use --format csv/json for
+    long values in other tools); line breaks inside a value are shown as ``\\n``."""
+    cells = [[_one_line(c) for c in row] for row in rows]
+    widths = [max([len(v), *(len(r[i]) for r in cells)]) for i, v in enumerate(variables)]
     line = "+".join("-" * (w + 2) for w in widths)
     out = [" | ".join(v.ljust(w) for v, w in zip(variables, widths, strict=True)), line]
-    out += [" | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in cut]
+    out += [" | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in cells]
     out.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
     return "\n".join(out) + "\n"
 

@@ -2,12 +2,13 @@
 
 One rdflib Graph per document, no blank nodes:
 
-* the source: ``<base>source/<doc-id>`` a kg:PressRelease with dcterms:source/issued/title and
-  kg:contentHash, kg:sourceOf each entity;
+* the source: ``<base>source/<doc-id>`` a kg:PressRelease with dcterms:source/issued/title,
+  kg:contentHash and its text (schema:articleBody), kg:sourceOf each entity;
 * each entity with its type, one English rdfs:label, skos:altLabel, and attributes;
 * each relation as a plain triple (so that simple queries stay simple) **and** as a reified
   kg:Statement whose IRI depends only on the fact, so every document stating it shares it;
-* qualified facts: a kg:Tenure per ``holds`` (attested on the release date), a kg:EventRole per
+* qualified facts: a kg:Tenure per ``holds`` (attested on the release date, with its status and
+  dates; a post held before the release is stated as kg:heldFormerly, never kg:holds), a kg:EventRole per
   ``chairs``/``speaksAt``/``participatesIn`` of an event, a kg:Quotation per quotation;
 * evidence as Web Annotation: a kg:Evidence (oa:Annotation) whose body is the entity, statement
   or quotation, whose target is a span of the source with a TextPositionSelector (character
@@ -105,6 +106,8 @@ class _Writer:
             g.add((s, DCTERMS.issued, Literal(doc.issued.isoformat(), datatype=XSD.date)))
         if doc.title:
             g.add((s, DCTERMS.title, Literal(doc.title)))
+        # the text itself, which evidence offsets point into (the document page shows it)
+        g.add((s, SCHEMA.articleBody, Literal(doc.text)))
 
     def write_entities(self) -> None:
         g = self.g
@@ -135,6 +138,8 @@ class _Writer:
                 raise ValueError(f"unknown relation {rel.predicate!r}; known: {sorted(RELATIONS)}")
             s, o = self.iri(rel.subject), self.iri(rel.object)
             p = KG[rel.predicate]
+            if rel.predicate == "holds" and rel.attrs.get("status") == "former":
+                p = KG.heldFormerly  # a post held before the release is never stated as current
             g.add((s, p, o))
             st = URIRef(statement_iri(base, str(s), str(p), str(o)))
             g.add((st, RDF.type, KG.Statement))
@@ -145,7 +150,7 @@ class _Writer:
                 self.evidence(st, span, OA.describing)
             if rel.predicate == "holds":
                 holds_by_person.setdefault(rel.subject, []).append((o, rel.evidence))
-                self.tenure(s, o)
+                self.tenure(s, o, rel.attrs)
         for rel in self.res.relations:
             role = ROLE_PREDICATES.get(rel.predicate)
             obj = self.res.extraction.entity_or_none(rel.object)
@@ -161,7 +166,7 @@ class _Writer:
             if capacity is not None:
                 g.add((node, KG.post, capacity))
 
-    def tenure(self, person: URIRef, post: URIRef) -> None:
+    def tenure(self, person: URIRef, post: URIRef, attrs: dict[str, str | PartialDate]) -> None:
         g = self.g
         node = URIRef(f"{self.source}/tenure/{_h(person, post)}")
         g.add((node, RDF.type, KG.Tenure))
@@ -170,6 +175,13 @@ class _Writer:
         g.add((node, KG.attestedIn, self.source))
         if self.doc.issued is not None:
             g.add((node, KG.attestedOn, Literal(self.doc.issued.isoformat(), datatype=XSD.date)))
+        status = attrs.get("status")
+        if isinstance(status, str):
+            g.add((node, KG.status, Literal(status)))
+        for name, prop in (("start", KG.startDate), ("end", KG.endDate)):
+            value = attrs.get(name)
+            if isinstance(value, PartialDate):
+                g.add((node, prop, date_literal(value)))
 
     def write_quotations(self) -> None:
         g = self.g

@@ -21,13 +21,41 @@ _SLUG_DROP = re.compile(r"[^\w]+", re.UNICODE)
 MAX_SLUG = 80
 
 
-def slug(key: str) -> str:
-    """A readable IRI segment from a key: NFKC, case-folded, non-word runs to ``-``.
+def ascii_fold(text: str) -> str:
+    """``text`` without accents and with the usual ASCII spellings of other letters ("Jürg" ->
+    "Jurg", "Løj" -> "Loj", "Straße" -> "Strasse"); characters with no such spelling stay."""
+    text = unicodedata.normalize("NFKD", text.translate(_LETTERS))
+    return "".join(c for c in text if not unicodedata.combining(c))
 
-    Letters outside ASCII are kept (IRIs allow them), so ``Jürg`` and ``Jurg`` stay apart.
+
+_LETTERS = str.maketrans(
+    {
+        "ø": "o",
+        "Ø": "O",
+        "đ": "d",
+        "Đ": "D",
+        "ł": "l",
+        "Ł": "L",
+        "ß": "ss",
+        "æ": "ae",
+        "Æ": "AE",
+        "œ": "oe",
+        "Œ": "OE",
+        "ı": "i",
+        "þ": "th",
+        "ð": "d",
+    }
+)
+
+
+def slug(key: str) -> str:
+    """A readable, typeable IRI segment from a key: NFKC, folded to ASCII where a letter has an
+    ASCII spelling ("Jürg Lauber" -> ``jurg-lauber``), case-folded, non-word runs to ``-``.
+
+    The same name with and without accents is one IRI; the label keeps the text's spelling.
     Long keys are cut and suffixed with a short hash so that they stay unique.
     """
-    text = unicodedata.normalize("NFKC", key).casefold()
+    text = ascii_fold(unicodedata.normalize("NFKC", key)).casefold()
     text = _SLUG_DROP.sub("-", text).strip("-_") or "x"
     if len(text) > MAX_SLUG:
         digest = hashlib.sha1(key.encode("utf-8")).hexdigest()[:8]
@@ -35,8 +63,19 @@ def slug(key: str) -> str:
     return text
 
 
+def identity_key(kind: Kind, key: str) -> str:
+    """What makes two entities of ``kind`` one node. For a person, the first and last words of the
+    name: "Anna K. Lindqvist", "Anna Lindqvist" and "Anna Katarina Lindqvist" are one person
+    wherever they are read (and with or without accents: see ``slug``)."""
+    if kind is Kind.PERSON:
+        words = [w for w in _SLUG_DROP.sub(" ", key).split() if w]
+        if len(words) > 2:
+            return f"{words[0]} {words[-1]}"
+    return key
+
+
 def entity_iri(base: str, kind: Kind, key: str) -> str:
-    return f"{base}{kind.value.lower()}/{slug(key)}"
+    return f"{base}{kind.value.lower()}/{slug(identity_key(kind, key))}"
 
 
 def source_iri(base: str, doc_id: str) -> str:
@@ -122,8 +161,10 @@ def resolve(
         triple = (s, rel.predicate, o)
         if triple in seen:
             seen[triple].evidence.extend(e for e in rel.evidence if e not in seen[triple].evidence)
+            for k, v in rel.attrs.items():
+                seen[triple].attrs.setdefault(k, v)
             continue
-        new = Relation(s, rel.predicate, o, list(rel.evidence))
+        new = Relation(s, rel.predicate, o, list(rel.evidence), dict(rel.attrs))
         seen[triple] = new
         relations.append(new)
     return Resolution(

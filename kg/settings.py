@@ -64,6 +64,8 @@ class Settings:
     link_offline: bool = True
     #: Installed spaCy pipeline whose NER proposes names for the rules to check ("": off).
     model: str = ""
+    #: Seconds of extraction one document may take; past that it is reported unreadable (0: no limit).
+    extract_budget: float = 60.0
 
 
 ENV_PREFIX = "KG_"

@@ -28,6 +28,7 @@ from typing import Literal as Lit
 import pyoxigraph as ox
 from rdflib import Graph
 
+from kg import syntax
 from kg.errors import QueryError, StoreError, StoreInUse
 from kg.namespaces import KG
 
@@ -120,7 +121,10 @@ class Store:
         try:
             return self.ox.query(sparql, **kwargs)  # type: ignore[arg-type]
         except SyntaxError as exc:
-            raise QueryError(f"SPARQL syntax error: {exc}") from None
+            prefixes = kwargs.get("prefixes")
+            raise QueryError(
+                syntax.message(sparql, str(exc), prefixes if isinstance(prefixes, dict) else None)
+            ) from None
         except OSError as exc:
             raise StoreError(f"{self.path}: error reading the store: {exc}") from None
 

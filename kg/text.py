@@ -8,9 +8,14 @@ original. ``parse_header`` reads a press release's release date, headline and da
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import json
 import re
 from dataclasses import dataclass
+from functools import cache
+
+from kg.resources import data_dir
 
 _ONE_FOR_ONE = str.maketrans(
     {
@@ -192,34 +197,83 @@ def _title_case_place(place: str) -> str:
     return " ".join(w.capitalize() if w.isupper() else w for w in place.split())
 
 
+@cache
+def _furniture() -> tuple[tuple[str, ...], frozenset[str]]:
+    with (data_dir("rules") / "furniture.json").open(encoding="utf-8") as f:
+        rules = json.load(f)
+    return tuple(rules["line_prefixes"]), frozenset(rules["whole_lines"])
+
+
+_MEETING_HEADER = re.compile(r"^\d+(?:st|nd|rd|th) (?:Meeting|Session)s?(?: \((?:AM|PM|Night)\))?,?$", re.I)
+_SYMBOL_LINE = re.compile(r"^[A-Z]{1,8}(?:/[A-Z0-9.\-]+)+$")
+_ISO_NEAR_START = re.compile(r"^\W{0,3}(?:date\s*:?\s*)?(\d{4})-(\d{2})-(\d{2})\b", re.I)
+
+
+def is_furniture(line: str) -> bool:
+    """Whether a line is page furniture (menus, sharing, a date or a time of day alone, a meeting
+    header): ``rules/furniture.json``."""
+    low = " ".join(line.lower().split())
+    if not low:
+        return False
+    prefixes, whole = _furniture()
+    if low in whole or low.startswith(prefixes):
+        return True
+    if _MEETING_HEADER.match(line.strip()):
+        return True
+    found = find_full_date(line)
+    if found is None:
+        return False
+    rest = line.replace(line[found[1] : found[2]], "")
+    return len(re.sub(r"[\W\d_]+", " ", rest).split()) <= 1  # a date (and a weekday) alone
+
+
+def _title_candidate(line: str) -> bool:
+    if not 10 <= len(line) <= 300 or line.endswith((":", ",")) or line[:1].islower():
+        return False
+    if _DATELINE.match(line) or _DATELINE_DATE_FIRST.match(line) or _LEADING_DATE.match(line):
+        return False
+    return not (_SYMBOL_LINE.match(line) or is_furniture(line) or _ISO_NEAR_START.match(line))
+
+
 def parse_header(text: str, max_lines: int = 12) -> Header:
     """Read release date, headline and dateline from the first lines of ``text``.
 
     The release date is the first complete date among the opening lines (a short line of its own,
-    or a date opening a line and followed by ":" or ","); the headline is the first non-empty line
-    that is not itself a date or a dateline; the dateline is the first line that starts with an
-    upper-case place name followed by a date and a dash (or a date, a comma and the place).
+    a date opening a line and followed by ":" or ",", an ISO date opening the text, or a date in
+    brackets closing the headline); the headline is the first line that is neither furniture
+    (``is_furniture``: menus, sharing lines, a date or time alone), a dateline, a symbol nor a
+    fragment (it starts in lower case or ends with ":" or ","), preferring a line that is not a
+    full sentence; the dateline is the first line that starts with an upper-case place name
+    followed by a date and a dash (or a date, a comma and the place).
     """
     norm = normalize(text)
     lines = [line.strip() for line in norm.splitlines()][: max_lines * 4]
     nonempty = [line for line in lines if line][:max_lines]
     issued = None
-    title = None
-    for i, line in enumerate(nonempty):
+    titles: list[str] = []
+    for line in nonempty:
         found = find_full_date(line)
         leading = _LEADING_DATE.match(line)
-        if issued is None and found and (len(line) < 80 or (leading and found[1] == 0)):
+        iso = _ISO_NEAR_START.match(line)
+        if issued is None and iso:
+            with contextlib.suppress(ValueError):
+                issued = dt.date(int(iso[1]), int(iso[2]), int(iso[3]))
+        if (
+            issued is None
+            and found
+            and (len(line) < 80 or (leading and found[1] == 0) or _closing_date(line, found))
+        ):
             issued = found[0]
-            if len(line) < 80:
-                continue
-        if title is None and not _DATELINE.match(line) and 10 <= len(line) <= 300 and not line.endswith(":"):
-            if found and len(line) < 40:
-                continue
-            if leading or _DATELINE_DATE_FIRST.match(line):
-                continue
-            title = line
-            if issued is not None or i > 2:
-                break
+        if _title_candidate(line) and not (found and len(line) < 40):
+            titles.append(_without_closing_date(line))
+    title = next((t for t in titles if not t.endswith(".")), titles[0] if titles else None)
+    if (
+        title is not None
+        and titles
+        and title != titles[0]
+        and nonempty.index(next(x for x in nonempty if _without_closing_date(x) == title)) > 4
+    ):
+        title = titles[0]
     dateline = find_dateline(text)
     place = country = None
     if dateline is not None:
@@ -229,3 +283,15 @@ def parse_header(text: str, max_lines: int = 12) -> Header:
             if found:
                 issued = found[0]
     return Header(issued=issued, title=title, dateline_place=place, dateline_country=country)
+
+
+def _closing_date(line: str, found: tuple[dt.date, int, int]) -> bool:
+    """A date in brackets closing a headline: "... - Statement by X (July 20, 2015)"."""
+    return line[found[2] :].strip() == ")" and line[: found[1]].rstrip().endswith("(")
+
+
+def _without_closing_date(line: str) -> str:
+    found = find_full_date(line)
+    if found and _closing_date(line, found):
+        return line[: found[1]].rstrip().rstrip("(").rstrip()
+    return line

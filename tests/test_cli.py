@@ -6,7 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-from rdflib import Dataset, Graph
+from rdflib import Dataset, Graph, URIRef
+from rdflib.compare import isomorphic
 
 from tests.conftest import EXAMPLES, Run, kg
 
@@ -168,3 +169,52 @@ def test_serve_refuses_updates_without_a_token(built: Path) -> None:
     run = kg("serve", "--store", built, "--allow-update", "--port", "1")
     assert run.code == 2 and "needs a bearer token" in run.err
     no_traceback(run)
+
+
+def test_query_table_shows_long_values_whole(built: Path) -> None:
+    q = "SELECT ?sentence WHERE { ?s oa:exact ?sentence } ORDER BY DESC(STRLEN(?sentence)) LIMIT 1"
+    data = json.loads(kg("query", q, "--store", built, "--format", "json").out)
+    longest = data["results"]["bindings"][0]["sentence"]["value"]
+    assert len(longest) > 60
+    table = kg("query", q, "--store", built)
+    assert table.code == 0 and longest.replace("\n", "\\n") in table.out
+
+
+def test_export_one_document_graph(built: Path) -> None:
+    """--graph DOC by source path, document id or graph IRI: exactly that graph, as a graph."""
+    source = str(EXAMPLES / "pacific-dialogue.txt")
+    q = f'SELECT ?g WHERE {{ GRAPH ?meta {{ ?g kg:loadedFrom "{source}" }} }}'
+    graph = json.loads(kg("query", q, "--store", built, "--format", "json").out)["results"]["bindings"][0]
+    iri = graph["g"]["value"]
+    stored = kg(
+        "query", f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{iri}> {{ ?s ?p ?o }} }}", "--store", built
+    )
+    expected = Graph().parse(data=stored.out, format="turtle")
+    for doc in (source, iri.rsplit("/", 1)[-1], iri):
+        run = kg("export", "--store", built, "--graph", doc, "--format", "turtle", "-q")
+        assert run.code == 0, run.err
+        assert isomorphic(Graph().parse(data=run.out, format="turtle"), expected)
+    trig = kg("export", "--store", built, "--graph", iri, "--format", "trig", "-q")
+    ds = Dataset()
+    ds.parse(data=trig.out, format="trig")
+    assert {str(c.identifier) for c in ds.graphs() if len(c)} == {iri}
+    assert isomorphic(ds.graph(URIRef(iri)), expected)
+    missing = kg("export", "--store", built, "--graph", "no-such-doc")
+    assert missing.code == 2 and "--graph: no document 'no-such-doc'" in missing.err
+
+
+def test_jsonld_export_has_a_context_and_is_the_same_graph(built: Path) -> None:
+    jsonld = kg("export", "--store", built, "--format", "jsonld", "-q")
+    doc = json.loads(jsonld.out)
+    assert doc["@context"]["kg"] == "https://kg.example/ontology#"
+    assert doc["@context"]["id"] == "https://kg.example/id/"
+    assert any(n.get("@type") == ["kg:Person"] and n["@id"].startswith("id:person/") for n in doc["@graph"])
+    ntriples = kg("export", "--store", built, "--format", "ntriples", "-q").out
+    assert isomorphic(
+        Graph().parse(data=jsonld.out, format="json-ld"), Graph().parse(data=ntriples, format="nt")
+    )
+
+
+def test_turtle_has_no_escaped_slashes(built: Path) -> None:
+    turtle = kg("export", "--store", built, "-q").out
+    assert "\\/" not in turtle and "<https://kg.example/id/state/" in turtle

@@ -45,9 +45,8 @@ def help_block() -> str:
     for name in sorted(cli.list_commands(ctx)):
         cmd = cli.get_command(ctx, name)
         assert cmd is not None
-        sub = click.Context(
-            cmd, info_name=f"kg {name}", parent=ctx, terminal_width=100, max_content_width=100
-        )
+        # info_name is the command's own name: click puts the parent's ("kg") in front of it
+        sub = click.Context(cmd, info_name=name, parent=ctx, terminal_width=100, max_content_width=100)
         parts.append(f"### kg {name}\n\n```\n$ kg {name} --help\n" + cmd.get_help(sub) + "\n```")
     return "\n\n".join(parts)
 
@@ -75,6 +74,13 @@ def render(text: str) -> str:
 def test_readme_help_and_settings_are_current() -> None:
     text = README.read_text(encoding="utf-8")
     assert render(text) == text, "README is out of date: run python -m tests.test_docs"
+
+
+def test_help_excerpts_name_each_command_once() -> None:
+    """``Usage: kg build``, not ``Usage: kg kg build`` (the parent's name is added by click)."""
+    block = help_block()
+    assert "Usage: kg build [OPTIONS] PATHS..." in block
+    assert "kg kg" not in block
 
 
 def test_every_setting_is_documented() -> None:

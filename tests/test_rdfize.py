@@ -73,7 +73,15 @@ def extraction() -> Extraction:
 
 
 def test_slugs_and_iris() -> None:
-    assert slug("Jürg Lauber") == "jürg-lauber"
+    assert slug("Jürg Lauber") == slug("Jurg Lauber") == "jurg-lauber"
+    assert slug("Ellen Margrethe Løj") == "ellen-margrethe-loj"
+    assert entity_iri(BASE, Kind.PERSON, "anna k. lindqvist") == entity_iri(
+        BASE, Kind.PERSON, "anna lindqvist"
+    )
+    assert entity_iri(BASE, Kind.PERSON, "josé ramos") == entity_iri(BASE, Kind.PERSON, "jose ramos")
+    assert entity_iri(BASE, Kind.ORGANIZATION, "anna k. lindqvist") != entity_iri(
+        BASE, Kind.ORGANIZATION, "anna lindqvist"
+    )
     assert slug("  A/RES/72/195 ") == "a-res-72-195"
     long = slug("x" * 200)
     assert len(long) <= 89 and long != slug("x" * 199)

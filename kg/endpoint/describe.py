@@ -15,6 +15,7 @@ from kg.endpoint.execute import _RDF
 from kg.endpoint.negotiation import RDF_FORMATS, RESULT_FORMATS, pick
 from kg.endpoint.pool import Answer
 from kg.endpoint.protocol import ProtocolError, Request
+from kg.namespaces import turtle_prefixes
 
 if TYPE_CHECKING:
     from kg.endpoint.service import Endpoint
@@ -112,7 +113,7 @@ def _rdf_answer(endpoint: Endpoint, req: Request, triples: list[ox.Triple]) -> A
             406,
             "the service description is RDF: accept one of " + ", ".join(f.media_type for f in RDF_FORMATS),
         )
-    prefixes = {"sd": SD, "void": VOID, "formats": FORMATS_NS, **endpoint.prefixes}
+    prefixes = {"sd": SD, "void": VOID, "formats": FORMATS_NS, **turtle_prefixes(endpoint.prefixes)}
     body = ox.serialize(
         triples, format=_RDF[fmt.key], prefixes=prefixes if fmt.key in ("ttl", "trig") else None
     )

@@ -28,11 +28,13 @@ from typing import IO, Any, cast
 
 import pyoxigraph as ox
 
+from kg import syntax
 from kg.endpoint import classify, results
 from kg.endpoint.classify import Origin
 from kg.endpoint.negotiation import BY_KEY
 from kg.endpoint.protocol import ProtocolError
 from kg.endpoint.scan import Scan, scan
+from kg.namespaces import turtle_prefixes
 
 CHUNK = 64 * 1024
 SMALL = 256 * 1024
@@ -83,7 +85,7 @@ def check(job: Job) -> Scan:
     ProtocolError. The parse runs only when the text may hold a SERVICE (``classify``)."""
     found = scan(job.query, job.max_depth)
     if job.remote is not None and classify.mentions(job.query, classify.remote_words(False)):
-        reading = classify.classify_query(job.query, job.base_iri, {})
+        reading = classify.classify_query(job.query, job.base_iri, job.prefixes)
         classify.check_remote(reading, job.remote.allow, job.remote.allowlist)
     return found
 
@@ -120,7 +122,8 @@ def error_frame(status: int, message: str) -> bytes:
 
 
 def _evaluate(store: ox.Store, job: Job) -> Any:
-    kwargs: dict[str, Any] = {"base_iri": job.base_iri}
+    # the prefixes kg query knows are predeclared here too, so a query works the same everywhere
+    kwargs: dict[str, Any] = {"base_iri": job.base_iri, "prefixes": job.prefixes}
     if job.default_graphs:
         kwargs["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
     if job.named_graphs:
@@ -142,7 +145,7 @@ def execute(store: ox.Store, job: Job, send: Callable[[bytes], None]) -> None:
     try:
         result = _evaluate(store, job)
     except SyntaxError as exc:
-        send(error_frame(400, f"SPARQL syntax error: {exc}"))
+        send(error_frame(400, syntax.message(job.query, str(exc), job.prefixes)))
         return
     except ValueError as exc:
         send(error_frame(400, f"invalid query: {exc}"))
@@ -292,7 +295,7 @@ def _write_body(result: Any, job: Job, key: str, out: IO[bytes] | _Sink, cap: in
     if isinstance(result, ox.QuerySolutions):
         result.serialize(cast(IO[bytes], out), _RESULTS[key])
         return None
-    prefixes = job.prefixes if key in ("ttl", "trig") else None
+    prefixes = turtle_prefixes(job.prefixes) if key in ("ttl", "trig") else None
     if cap == 0:
         ox.serialize(result, cast(IO[bytes], out), _RDF[key], prefixes=prefixes)
         return None

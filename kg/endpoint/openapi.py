@@ -266,6 +266,29 @@ def entity() -> dict[str, Any]:
     }
 
 
+def search() -> dict[str, Any]:
+    found = {
+        "200": {
+            "description": "Entities whose label matches",
+            "content": _any(["text/html", "application/json"]),
+        }
+    }
+    return {"responses": {**found, **_errors(400, 503)}}
+
+
+def ontology() -> dict[str, Any]:
+    return {
+        "parameters": [_FORMAT],
+        "responses": {
+            "200": {
+                "description": "The ontology: HTML for browsers, RDF by Accept",
+                "content": _any(["text/html", *_GRAPHS]),
+            },
+            **_errors(406),
+        },
+    }
+
+
 def install(app: Any, entity_path: str) -> None:
     """Give ``app`` an OpenAPI document with these operations in place of FastAPI's guesses."""
     from fastapi.openapi.utils import get_openapi
@@ -281,6 +304,7 @@ def install(app: Any, entity_path: str) -> None:
                 ("/update", "post"): update(),
                 ("/void", "get"): void(),
                 (entity_path, "get"): entity(),
+                ("/ontology", "get"): ontology(),
             }
             for path, direct in (("/store", False), ("/store/{rest}", True)):
                 for method in ("GET", "PUT", "POST", "DELETE"):
@@ -295,13 +319,18 @@ def install(app: Any, entity_path: str) -> None:
                 if operation is not None:
                     operation.pop("requestBody", None)
                     operation.update(spec)
+            found = doc["paths"].get("/search", {}).get("get")
+            if found is not None:  # (its q and limit parameters are FastAPI's)
+                found["responses"] = search()["responses"]
             doc.setdefault("components", {}).update(components())
             doc["components"]["schemas"] = {
                 k: v for k, v in doc["components"]["schemas"].items() if "ValidationError" not in k
             }
             for operations in doc["paths"].values():
                 for operation in operations.values():
-                    operation["responses"].pop("422", None)
+                    # FastAPI's 422 for a parameter it cannot read is answered 400 here (routes)
+                    if operation["responses"].pop("422", None) is not None:
+                        operation["responses"].setdefault("400", _errors(400)["400"])
             app.openapi_schema = doc
         return dict(app.openapi_schema)
 

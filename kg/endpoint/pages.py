@@ -1,20 +1,30 @@
-"""Entity pages: every IRI under the base dereferences (Linked Data).
+"""HTML pages: every IRI under the base dereferences (Linked Data), and the pages around them.
 
-HTML for browsers (label, types, facts, the sentences they came from, links out); RDF (Turtle,
-JSON-LD, ...) by content negotiation: the entity's own triples and the triples pointing at it.
+    /id/...            an entity's profile (``profile``), a press release's page (``document_page``);
+                       Turtle, JSON-LD, ... of the same IRI by content negotiation (``entity_rdf``)
+    /search?q=         labels, accent- and case-insensitive (``lookup``), HTML or JSON
+    /ontology          the ontology, every term at its own anchor (``ontology_page``)
+    /                  the query page (YASGUI, vendored under static/vendor/yasgui)
+
+Pages are Jinja2 templates (``templates/``, autoescaped) with one stylesheet and no inline script
+or style, so they work under a Content Security Policy without 'unsafe-inline' for scripts.
+Errors a browser asks for (``wants_html``) get an HTML page with the same status and message.
 """
 
 from __future__ import annotations
 
-from html import escape
+import json
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
+import jinja2
 import pyoxigraph as ox
 
 from kg.endpoint.execute import Job
 from kg.endpoint.pool import Answer
 from kg.endpoint.protocol import ProtocolError
+from kg.namespaces import BASE_PREFIX, KG, ONTOLOGY_GRAPH, PREFIXES
 
 if TYPE_CHECKING:
     from kg.endpoint.service import Endpoint
@@ -22,6 +32,8 @@ if TYPE_CHECKING:
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 SKOS_PREF = "http://www.w3.org/2004/02/skos/core#prefLabel"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+ONTOLOGY_PATH = "/ontology"
+HTML_TYPE = "text/html; charset=utf-8"
 
 
 def base_path(base: str) -> str:
@@ -30,7 +42,7 @@ def base_path(base: str) -> str:
     return path if path.endswith("/") else path + "/"
 
 
-def _check_iri(iri: str) -> str:
+def check_iri(iri: str) -> str:
     if any(c in iri for c in '<>"{}|^`\\') or any(c <= " " for c in iri):
         raise ProtocolError(404, "not an entity IRI")
     try:
@@ -40,130 +52,124 @@ def _check_iri(iri: str) -> str:
     return iri
 
 
+class Site:
+    """What every page needs to write links: the base, the prefixes, the template environment."""
+
+    def __init__(self, base: str, prefixes: dict[str, str]) -> None:
+        self.base = base
+        self.path = base_path(base)
+        self.prefixes = sorted(prefixes.items(), key=lambda kv: -len(kv[1]))
+        self.env = _environment()
+
+    def href(self, iri: str) -> str:
+        """Where a browser finds ``iri`` on this server: entity and ontology IRIs map to local
+        paths; other http(s) IRIs stay as they are; anything else gets no link ("")."""
+        if iri.startswith(self.base):
+            return self.path + quote(iri[len(self.base) :], safe="/#-._~!$&'()*+,;=:@%")
+        if iri == ONTOLOGY_GRAPH or iri.startswith(str(KG)):
+            return ONTOLOGY_PATH + iri[len(ONTOLOGY_GRAPH) :]
+        return iri if iri.startswith(("http://", "https://")) else ""
+
+    def short(self, iri: str) -> str:
+        """``kg:Person``, ``id:person/louise-arbour``: the longest matching prefix, else the IRI."""
+        for prefix, ns in self.prefixes:
+            if iri.startswith(ns) and len(iri) > len(ns):
+                return f"{prefix}:{iri[len(ns) :]}"
+        return iri
+
+    def render(self, template: str, **context: Any) -> str:
+        return self.env.get_template(template).render(site=self, **context)
+
+
+@lru_cache(maxsize=1)
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("kg.endpoint", "templates"),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.filters["tojson_attr"] = lambda value: json.dumps(value, ensure_ascii=False)
+    return env
+
+
+def site_of(endpoint: Endpoint) -> Site:
+    return _site(endpoint.settings.base)
+
+
+@lru_cache(maxsize=8)
+def _site(base: str) -> Site:
+    return Site(base, {**PREFIXES, BASE_PREFIX: base})
+
+
+# -- entities -----------------------------------------------------------------------------------
+
+
 async def entity_rdf(endpoint: Endpoint, iri: str, key: str) -> Answer:
-    e = f"<{_check_iri(iri)}>"
+    from kg import jsonld
+
+    e = f"<{check_iri(iri)}>"
     sparql = f"CONSTRUCT {{ {e} ?p ?o . ?s ?q {e} }} WHERE {{ {{ {e} ?p ?o }} UNION {{ ?s ?q {e} }} }}"
     answer = await endpoint.run(Job(sparql, None, key, max_rows=0, prefixes=endpoint.prefixes))
-    if answer.stream is None and len(answer.body.strip()) <= 250 and not await _exists(endpoint, e):
+    if answer.stream is not None:
+        answer = Answer(
+            answer.status, answer.media_type, answer.headers, b"".join([c async for c in answer.stream])
+        )
+    if len(answer.body.strip()) <= 250 and not await exists(endpoint, iri):
         raise ProtocolError(404, f"nothing is known about {iri}")
+    if key == "jsonld":  # with an @context, like kg export
+        answer = Answer(
+            answer.status, answer.media_type, answer.headers, jsonld.compact(answer.body, endpoint.prefixes)
+        )
     return answer
 
 
-async def _exists(endpoint: Endpoint, e: str) -> bool:
+async def exists(endpoint: Endpoint, iri: str) -> bool:
+    e = f"<{check_iri(iri)}>"
     rows = await endpoint.select(f"SELECT ?x WHERE {{ {{ {e} ?x ?o }} UNION {{ ?s ?x {e} }} }} LIMIT 1")
     return bool(rows)
 
 
-def _label(row: dict[str, Any], var: str) -> str:
-    return str(row[var]["value"]) if var in row else ""
-
-
-def _linkable(iri: str) -> bool:
-    """Only http(s) IRIs become links (``javascript:``, ``data:``, ... stay text)."""
-    return urlsplit(iri).scheme.lower() in ("http", "https")
-
-
-def _term_html(endpoint: Endpoint, term: dict[str, Any], label: str = "") -> str:
-    value = str(term["value"])
-    if term["type"] == "uri":
-        text = label or _short(endpoint, value)
-        if not _linkable(value):
-            return f"<code>{escape(text)}</code>"
-        href = value
-        if value.startswith(endpoint.settings.base):
-            href = base_path(endpoint.settings.base) + value[len(endpoint.settings.base) :]
-        return f'<a href="{escape(href)}">{escape(text)}</a>'
-    if term["type"] == "literal":
-        extra = f" <small>@{escape(term['xml:lang'])}</small>" if "xml:lang" in term else ""
-        return f"{escape(value)}{extra}"
-    return escape(value)
-
-
-def _row(left: str, right: str) -> str:
-    return f"<tr><td>{left}</td><td>{right}</td></tr>"
-
-
-def _short(endpoint: Endpoint, iri: str) -> str:
-    for p, ns in endpoint.prefixes.items():
-        if iri.startswith(ns) and len(iri) > len(ns):
-            return f"{p}:{iri[len(ns) :]}"
-    return iri
-
-
 async def entity_html(endpoint: Endpoint, iri: str) -> str:
-    e = f"<{_check_iri(iri)}>"
-    facts = await endpoint.select(
-        f"""SELECT ?p ?o ?olabel WHERE {{ {e} ?p ?o
-            OPTIONAL {{ ?o <{RDFS_LABEL}>|<{SKOS_PREF}> ?olabel }} }} ORDER BY ?p ?o LIMIT 500"""
-    )
-    incoming = await endpoint.select(
-        f"""SELECT ?s ?p ?slabel WHERE {{ ?s ?p {e}
-            OPTIONAL {{ ?s <{RDFS_LABEL}>|<{SKOS_PREF}> ?slabel }} }} ORDER BY ?p ?s LIMIT 500"""
-    )
-    if not facts and not incoming:
-        raise ProtocolError(404, f"nothing is known about {iri}")
-    evidence = await endpoint.select(
-        f"""PREFIX oa: <http://www.w3.org/ns/oa#>
-        PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
-        SELECT DISTINCT ?p ?o ?exact ?source WHERE {{
-          {{ ?st rdf:subject {e} ; rdf:predicate ?p ; rdf:object ?o . ?ann oa:hasBody ?st }}
-          UNION {{ ?ann oa:hasBody {e} }}
-          ?ann oa:hasTarget ?t . ?t oa:hasSelector ?sel . ?sel oa:exact ?exact .
-          OPTIONAL {{ ?t oa:hasSource ?source }}
-        }} LIMIT 200"""
-    )
-    labels = [r["o"]["value"] for r in facts if r["p"]["value"] in (RDFS_LABEL, SKOS_PREF)]
-    title = labels[0] if labels else _short(endpoint, iri)
-    types = [_term_html(endpoint, r["o"], _label(r, "olabel")) for r in facts if r["p"]["value"] == RDF_TYPE]
-    rows = "".join(
-        _row(_term_html(endpoint, r["p"]), _term_html(endpoint, r["o"], _label(r, "olabel")))
-        for r in facts
-        if r["p"]["value"] != RDF_TYPE
-    )
-    back = "".join(
-        _row(_term_html(endpoint, r["s"], _label(r, "slabel")), _term_html(endpoint, r["p"]))
-        for r in incoming
-    )
-    sentences = "".join(
-        "<li><blockquote>"
-        + escape(str(r["exact"]["value"]))
-        + "</blockquote>"
-        + (
-            f" <small>{_term_html(endpoint, r['p'])} {_term_html(endpoint, r['o'])}</small>"
-            if "p" in r
-            else ""
-        )
-        + (f" <small>source: {_term_html(endpoint, r['source'])}</small>" if "source" in r else "")
-        + "</li>"
-        for r in evidence
-    )
-    links = "".join(
-        f'<li><a href="{escape(r["o"]["value"])}" rel="external">{escape(r["o"]["value"])}</a></li>'
-        for r in facts
-        if r["o"]["type"] == "uri"
-        and _linkable(r["o"]["value"])
-        and not r["o"]["value"].startswith(endpoint.settings.base)
-        and r["p"]["value"] != RDF_TYPE
-        and "/ontology" not in r["o"]["value"]
-    )
-    q = quote(f"DESCRIBE {e}")
-    here = base_path(endpoint.settings.base) + iri[len(endpoint.settings.base) :]
-    return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>{escape(title)} — kg</title>
-<link rel="stylesheet" href="/static/style.css">
-<link rel="alternate" type="text/turtle" href="{escape(here)}?format=ttl">
-<link rel="alternate" type="application/ld+json" href="{escape(here)}?format=jsonld">
-</head><body class="entity">
-<header><a href="/">kg</a> · entity</header>
-<main>
-<h1 id="label">{escape(title)}</h1>
-<p class="iri"><code>{escape(iri)}</code> {" ".join(types)}</p>
-<p class="formats">as <a href="{escape(here)}?format=ttl">Turtle</a> ·
-<a href="{escape(here)}?format=jsonld">JSON-LD</a> · <a href="/?query={q}">query</a></p>
-<h2>Facts</h2><table id="facts"><tbody>{rows or '<tr><td colspan="2">none</td></tr>'}</tbody></table>
-<h2>Evidence</h2><ul id="evidence">{sentences or "<li>no recorded sentence</li>"}</ul>
-<h2>Links out</h2><ul id="links">{links or "<li>none</li>"}</ul>
-<h2>Referenced by</h2>
-<table id="incoming"><tbody>{back or '<tr><td colspan="2">none</td></tr>'}</tbody></table>
-</main></body></html>
-"""
+    """The page of ``iri``: a press release's document page, else the entity's profile."""
+    from kg.endpoint import document_page, profile
+
+    check_iri(iri)
+    site = site_of(endpoint)
+    kinds = await endpoint.select(f"SELECT ?t WHERE {{ <{iri}> a ?t }}")
+    if any(r["t"]["value"] == str(KG.PressRelease) for r in kinds):
+        return await document_page.render(endpoint, site, iri)
+    return await profile.render(endpoint, site, iri)
+
+
+# -- errors -------------------------------------------------------------------------------------
+
+
+def wants_html(accept: str | None) -> bool:
+    """Whether a client prefers HTML to JSON (a browser navigating, not an API client)."""
+    if not accept or "text/html" not in accept:
+        return False
+    html = _q(accept, "text/html")
+    return html > 0 and html >= _q(accept, "application/json")
+
+
+def _q(accept: str, media: str) -> float:
+    best = 0.0
+    for part in accept.split(","):
+        name, *params = (p.strip() for p in part.split(";"))
+        if name in (media, media.split("/")[0] + "/*", "*/*"):
+            q = 1.0
+            for p in params:
+                if p.startswith("q="):
+                    try:
+                        q = float(p[2:])
+                    except ValueError:
+                        q = 0.0
+            specific = 0.001 if name == media else 0.0  # an exact match beats a wildcard of the same q
+            best = max(best, q + specific)
+    return best
+
+
+def error_html(site: Site, status: int, title: str, message: str) -> str:
+    return site.render("error.html", status=status, title=title, message=message)

@@ -21,7 +21,7 @@ from fastapi.responses import FileResponse, JSONResponse, Response, StreamingRes
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kg.endpoint import describe, headers, metrics, openapi, pages
-from kg.endpoint.negotiation import HTML, RDF_FORMATS, pick
+from kg.endpoint.page_routes import add_page_routes
 from kg.endpoint.pool import Answer
 from kg.endpoint.protocol import ProtocolError, Request, bearer_matches, check_size, multipart_parts
 from kg.endpoint.service import Endpoint
@@ -58,6 +58,28 @@ def _route(router: APIRouter, path: str, documented: list[str], summary: str) ->
         return handler
 
     return register
+
+
+#: Paths whose errors are always JSON (API clients), whatever the Accept header says.
+API_PATHS = ("/sparql", "/update", "/store", "/void", "/health", "/metrics", "/openapi.json", "/_kg")
+
+
+def page_error_wanted(http: HTTPRequest) -> bool:
+    """A browser navigating to a page (not an API path) gets errors as an HTML page."""
+    path = http.url.path
+    api = any(path == p or path.startswith(p + "/") for p in API_PATHS)
+    return not api and http.method in ("GET", "HEAD") and pages.wants_html(http.headers.get("accept"))
+
+
+def page_error(
+    endpoint: Endpoint, status: int, message: str, headers: dict[str, str] | None = None
+) -> Response:
+    try:
+        title = HTTPStatus(status).phrase
+    except ValueError:
+        title = "Error"
+    body = pages.error_html(pages.site_of(endpoint), status, title, message)
+    return Response(body, status_code=status, media_type=pages.HTML_TYPE, headers=headers)
 
 
 def error_response(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -185,10 +207,6 @@ def build_router(endpoint: Endpoint) -> APIRouter:
     async def health() -> dict[str, Any]:
         return {"status": "ok", "generation": endpoint.generation}
 
-    @router.get("/", include_in_schema=False)
-    async def index() -> Response:
-        return FileResponse(str(STATIC / "index.html"), media_type="text/html")
-
     @router.get("/static/{name}", include_in_schema=False)
     async def static(name: str) -> Response:
         target = STATIC / name
@@ -238,21 +256,7 @@ def build_router(endpoint: Endpoint) -> APIRouter:
         folder = Path(fastapi_offline.__file__).parent / "static"
         return FileResponse(folder / name, media_type=DOCS_ASSETS[name])
 
-    base_path = pages.base_path(endpoint.settings.base)
-
-    @router.get(base_path + "{rest:path}", summary="Entity pages (Linked Data)")
-    async def entity(http: HTTPRequest, rest: str) -> Response:
-        """HTML for browsers; Turtle, JSON-LD, ... by content negotiation."""
-        req = await read_request(http, endpoint)
-        iri = endpoint.settings.base + rest
-        key = req.first("format")
-        fmt = pick(req.accept, (HTML, *RDF_FORMATS), key)
-        if fmt is None:
-            raise ProtocolError(406, "no acceptable media type (offered: text/html and the RDF formats)")
-        if fmt is HTML:
-            return Response(await pages.entity_html(endpoint, iri), media_type="text/html; charset=utf-8")
-        return to_response(await pages.entity_rdf(endpoint, iri, fmt.key))
-
+    add_page_routes(router, endpoint)  # the query page, search, ontology, entity and document pages
     return router
 
 
@@ -260,18 +264,23 @@ def install(app: FastAPI, endpoint: Endpoint) -> metrics.Registry | None:
     """Routes and error handlers; the metrics registry when metrics are on."""
 
     @app.exception_handler(ProtocolError)
-    async def protocol_error(_: HTTPRequest, exc: ProtocolError) -> Response:
+    async def protocol_error(http: HTTPRequest, exc: ProtocolError) -> Response:
+        if page_error_wanted(http):
+            return page_error(endpoint, exc.status, exc.message, exc.headers)
         return error_response(exc.status, exc.message, exc.headers)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: HTTPRequest, exc: StarletteHTTPException) -> Response:
-        """Unknown routes (404) and methods (405) in the same shape as every other error."""
+    async def no_route(http: HTTPRequest, exc: StarletteHTTPException) -> Response:
+        """Paths and methods no route takes (404, 405): the same shapes as every other error."""
         if exc.status_code == 404:
-            message = "no such page or API route (see /docs for the API)"
+            message = f"no page or operation at {http.url.path} (see /docs for the API)"
         elif exc.status_code == 405:
-            message = f"method not allowed here (allowed: {(exc.headers or {}).get('Allow', 'see /docs')})"
+            allowed = (exc.headers or {}).get("Allow", "see /docs")
+            message = f"method {http.method} is not allowed at {http.url.path} (allowed: {allowed})"
         else:
             message = str(exc.detail)
+        if page_error_wanted(http):
+            return page_error(endpoint, exc.status_code, message, dict(exc.headers or {}))
         return error_response(exc.status_code, message, dict(exc.headers or {}))
 
     @app.exception_handler(RequestValidationError)

@@ -54,7 +54,7 @@ from kg.endpoint.protocol import (
 )
 from kg.endpoint.tasks import RDF_INPUT, Call, Prepared
 from kg.errors import UsageError
-from kg.namespaces import PREFIXES
+from kg.namespaces import BASE_PREFIX, PREFIXES
 from kg.settings import Settings
 from kg.store import Store, meta_graph_iri
 
@@ -106,7 +106,7 @@ class Endpoint:
         self.remote = Remote(settings.allow_service, self.policy.service_allowlist)
         #: the thread that runs updates and Graph Store writes (confined: see ``sandbox``)
         self.writer: ThreadPoolExecutor | None = None
-        self.prefixes = {**PREFIXES, "id": settings.base}
+        self.prefixes = {**PREFIXES, BASE_PREFIX: settings.base}
         self.meta = meta_graph_iri(settings.base)
         self.generation = 0
         #: the secret of ``POST /_kg/build`` (see ``kg.handoff``); None: builds are not handed here

@@ -3,26 +3,44 @@
     from kg.extract import extract
     extraction = extract(document)
 
-Deterministic and offline: a blank English spaCy pipeline built once per process
-(``kg.extract.pipeline``), with gazetteers and patterns read from the rule files in ``rules/``
-(``kg.extract.resources``). The reading itself is in ``kg.extract.reader`` (entities) and
-``kg.extract.relations`` (relations, quotations).
+Deterministic and offline: a blank English spaCy tokenizer, gazetteer and sentence splitter built
+once per process (``kg.extract.nlp``), then a fixed sequence of small components
+(``kg.extract.pipeline``), each with its rule data in ``rules/`` (``kg.extract.resources``), passing
+one ``kg.extract.annotation.Annotation`` of the document from one to the next.
 """
 
 from __future__ import annotations
 
+import sys
+import time
+import types
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Final, Literal
+from functools import cache
+from typing import Any, Final, Literal
 
+from kg.errors import InputError
+from kg.extract.annotation import Annotation
 from kg.extract.backstop import Proposer, default_proposer
-from kg.extract.mentions import Cluster
-from kg.extract.reader import Reader
-from kg.extract.relations import Relations
+from kg.extract.finish import to_extraction
+from kg.extract.pipeline import annotate, get_nlp
 from kg.model import Document, Entity, Extraction, Kind, Mention, Quotation, Relation
 from kg.model import Span as CharSpan
 
 __all__ = ["extract"]
+
+
+class _CallableModule(types.ModuleType):
+    """``kg.extract(text)`` is the library's one-text call (``kg.api.extract``); importing this
+    package binds ``kg.extract`` to it, so the package answers that call too."""
+
+    def __call__(self, text: str, **options: Any) -> Any:
+        from kg.api import extract as read_text
+
+        return read_text(text, **options)
+
+
+sys.modules[__name__].__class__ = _CallableModule
 
 NOTHING_RECOGNISED = (
     "nothing could be extracted: no person, State, organisation, post, event or document was recognised"
@@ -37,15 +55,23 @@ CHUNK = 20_000
 FROM_SETTING: Final = "setting"
 
 
-def extract(doc: Document, proposer: Proposer | Literal["setting"] | None = FROM_SETTING) -> Extraction:
+def extract(
+    doc: Document,
+    proposer: Proposer | Literal["setting"] | None = FROM_SETTING,
+    budget: float | Literal["setting"] | None = FROM_SETTING,
+) -> Extraction:
     """Read the entities, relations and quotations of one document.
 
     ``proposer`` proposes candidate names for the rules to check (``kg.extract.backstop``): by
     default the statistical model the ``model`` setting names, if any; ``None`` for rules only.
+    ``budget``: the seconds the document may take (the ``extract_budget`` setting by default;
+    ``None`` or 0: no limit); past it, an ``InputError`` names the document, and nothing of it is used.
     """
     chosen = default_proposer() if isinstance(proposer, str) else proposer
+    seconds = default_budget() if isinstance(budget, str) else budget
+    deadline = Deadline(doc.source, seconds or None)
     if len(doc.text) <= CHUNK:
-        return _extract(doc, chosen)
+        return _extract(doc, chosen, deadline)
     result = Extraction(document=doc)
     by_key: dict[tuple[Kind, str], Entity] = {}
     ids: dict[str, str] = {}
@@ -55,6 +81,7 @@ def extract(doc: Document, proposer: Proposer | Literal["setting"] | None = FROM
         part = _extract(
             replace(doc, text=piece) if offset == 0 else replace(doc, text=piece, dateline_place=None),
             chosen,
+            deadline,
         )
         shift = _shifter(offset)
         result.sentences += [shift(s) for s in part.sentences]
@@ -87,6 +114,8 @@ def extract(doc: Document, proposer: Proposer | Literal["setting"] | None = FROM
                 rel = seen_relations[key] = Relation(*key, evidence=[])
                 result.relations.append(rel)
             rel.evidence += [shift(s) for s in r.evidence]
+            for k, v in r.attrs.items():
+                rel.attrs.setdefault(k, v)
         for q in part.quotations:
             result.quotations.append(
                 Quotation(shift(q.span), q.text, local[q.speaker], local[q.event] if q.event else None)
@@ -118,85 +147,45 @@ def _shifter(offset: int) -> Callable[[CharSpan], CharSpan]:
     return lambda span: CharSpan(span.start + offset, span.end + offset)
 
 
-def _extract(doc: Document, proposer: Proposer | None) -> Extraction:
+class Deadline:
+    """The time a document's extraction may take, checked between components and pieces."""
+
+    def __init__(self, source: str, seconds: float | None) -> None:
+        self.source = source
+        self.seconds = seconds
+        self.until = time.monotonic() + seconds if seconds else None
+
+    def check(self) -> None:
+        if self.until is not None and time.monotonic() > self.until:
+            raise InputError(
+                self.source,
+                f"extraction took longer than {self.seconds:g} s (the extract_budget setting)",
+                "split the file, or raise KG_EXTRACT_BUDGET",
+            )
+
+
+@cache
+def default_budget() -> float:
+    """The ``extract_budget`` setting (flag-less: environment, config file, default)."""
+    from kg import settings
+
+    return float(settings.load().extract_budget)
+
+
+def _extract(doc: Document, proposer: Proposer | None, deadline: Deadline) -> Extraction:
     result = Extraction(document=doc)
     if not doc.text.strip():
         result.warnings.append("nothing could be extracted: the text is empty")
         return result
-    reader = Reader(doc)
-    result.sentences = [_trimmed(reader.text, s.start_char, s.end_char) for s in reader.sents]
-    if not result.sentences:
+    get_nlp()
+    ann = Annotation(doc)
+    if not ann.sents:
         result.warnings.append("nothing could be extracted: the text has no sentences")
         return result
-    reader.read_gazetteer()
-    reader.read_generic_orgs()
     if proposer is not None:
-        reader.read_candidates(proposer(doc.text))
-    reader.read_dateline()
-    reader.read_people()
-    reader.read_posts()
-    reader.read_events()
-    reader.read_documents()
-    reader.prune_places()
-    relations = Relations(reader)
-    relations.run()
-    _finish(reader, relations, result)
+        ann.candidates = list(proposer(doc.text))
+    annotate(ann, deadline.check)
+    to_extraction(ann, result)
     if not result.entities:
         result.warnings.append(NOTHING_RECOGNISED)
     return result
-
-
-def _trimmed(text: str, start: int, end: int) -> CharSpan:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return CharSpan(start, end)
-
-
-def _finish(reader: Reader, relations: Relations, result: Extraction) -> None:
-    text = reader.text
-    sentence_spans = result.sentences
-    keep: list[Cluster] = [c for c in reader.clusters if c.mentions]
-    for c in keep:
-        if c.kind == Kind.EVENT:
-            if c.start is not None:
-                c.attrs["start"] = c.start
-            if c.end is not None:
-                c.attrs["end"] = c.end
-            if c.start is not None:
-                c.key = f"{c.key} {c.start.iso()}"
-        if c.kind == Kind.DOCUMENT and "symbol" in c.attrs:
-            c.key = str(c.attrs["symbol"])
-        c.attrs.pop("acronyms", None)
-        c.attrs.pop("iso3_hint", None)
-        c.attrs.pop("plural", None)
-        c.attrs.pop("type", None)
-        mentions = []
-        seen: set[tuple[int, int]] = set()
-        for m in sorted(c.mentions, key=lambda m: m.char_start):
-            if (m.char_start, m.char_end) in seen:
-                continue
-            seen.add((m.char_start, m.char_end))
-            mentions.append(
-                Mention(
-                    span=CharSpan(m.char_start, m.char_end),
-                    text=text[m.char_start : m.char_end],
-                    sentence=sentence_spans[m.sent],
-                )
-            )
-        alt = {a for a in c.alt_labels if a != c.label}
-        result.entities.append(Entity(c.local_id, c.kind, c.label, c.key, mentions, alt, dict(c.attrs)))
-    ids = {e.local_id for e in result.entities}
-    for fact in reader.facts.values():
-        if fact.subject.local_id in ids and fact.object.local_id in ids:
-            evidence = [sentence_spans[i] for i in sorted(fact.sentences)]
-            result.relations.append(
-                Relation(fact.subject.local_id, fact.predicate, fact.object.local_id, evidence)
-            )
-    for a, b, speaker, event in relations.quotes:
-        result.quotations.append(
-            Quotation(
-                CharSpan(a, b), text[a:b], speaker.local_id, event.local_id if event is not None else None
-            )
-        )

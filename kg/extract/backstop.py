@@ -9,7 +9,7 @@ unless the user asks otherwise, and because it costs throughput.
 The model is never trusted alone. Its PERSON, ORG and GPE spans are only candidates
 (``Candidate``); ``check`` keeps those the rules can type from the shape of the text:
 
-    PERSON  every token name-like (kg_tokens' NAME flag), at least two of them, one a given or
+    PERSON  every token name-like (``kg.extract.nlp.is_name_like``), at least two of them, one a given or
             family name rigour's tables know, no honorific, title, post or gazetteer name inside,
             not in a quotation                  -> a person candidate for the people reader
     ORG     capitalised words ending in a head word of rules/organizations.json ("... Foundation",
@@ -31,7 +31,9 @@ from typing import Any
 
 from kg.errors import UsageError
 from kg.extract import resources
-from kg.extract.pipeline import GAZETTEER_LABELS, HON, NAME, PARTICLE, POST_END, POST_START, TITLE
+from kg.extract.annotation import Annotation
+from kg.extract.nlp import norm_key
+from kg.model import Kind
 
 PERSON, ORG, GPE = "PERSON", "ORG", "GPE"
 LABELS = frozenset({PERSON, ORG, GPE})
@@ -100,44 +102,42 @@ def default_proposer() -> Proposer | None:
     return proposer_for(settings.load().model)
 
 
-def check(
-    doc: Any, candidates: Sequence[Candidate], quoted: Sequence[bool], bits: Sequence[int]
-) -> list[Accepted]:
-    """Keep the candidates the rules can type (see the module docstring); ``doc`` is the kg spaCy doc."""
+def check(ann: Annotation, candidates: Sequence[Candidate]) -> list[Accepted]:
+    """Keep the candidates the rules can type (see the module docstring)."""
     rules = resources.load("organizations")["generic"]
     org_heads = frozenset(rules["heads_after_name"]) | frozenset(rules["not_alone"])
+    people = resources.load("people")
+    roles = frozenset(people["honorifics"]) | frozenset(people["titles"])
     known_places = _known_place_names()
-    posts = [(s.start, s.end) for s in doc.spans.get("kg_post", [])]
     out: list[Accepted] = []
     seen: set[tuple[int, int]] = set()
     for cand in candidates:
-        span = doc.char_span(cand.start, cand.end, alignment_mode="strict")
+        span = ann.doc.char_span(cand.start, cand.end, alignment_mode="strict")
         if span is None or len(span) == 0 or (span.start, span.end) in seen:
             continue
         s, e = span.start, span.end
-        if any(quoted[t] for t in range(s, e)) or any(ps < e and s < pe for ps, pe in posts):
+        if any(ann.quoted[t] for t in range(s, e)) or ann.covered(s, e, Kind.POST):
             continue
-        tokens = list(span)
-        in_gazetteer = any(t.ent_type_ in GAZETTEER_LABELS for t in tokens)
+        words = ann.texts[s:e]
+        in_gazetteer = any(ann.gaz[t] for t in range(s, e))
         kind: str | None = None
         if cand.label == PERSON:
-            names = [t for t in range(s, e) if bits[t] & NAME and not bits[t] & PARTICLE]
             if (
                 not in_gazetteer
-                and len(names) >= 2
-                and all(bits[t] & NAME for t in range(s, e))
-                and not any(bits[t] & (HON | TITLE | POST_START | POST_END) for t in range(s, e))
+                and len(words) >= 2
+                and all(ann.name_like[t] for t in range(s, e))
+                and not any(w in roles for w in words)
                 and _has_known_name_part(span.text)
             ):
                 kind = PERSON
         elif cand.label == ORG:
-            words = [t.text for t in tokens if t.text[:1].isupper()]
+            caps = [w for w in words if w[:1].isupper()]
             if (
                 not in_gazetteer
-                and len(words) >= 2
-                and tokens[0].text[:1].isupper()
-                and not any(bits[t] & (HON | TITLE) for t in range(s, e))
-                and (tokens[-1].text in org_heads or _acronym_after(doc, e, words))
+                and len(caps) >= 2
+                and words[0][:1].isupper()
+                and not any(w in roles for w in words)
+                and (words[-1] in org_heads or _acronym_after(ann.texts, e, caps))
             ):
                 kind = ORG
         elif cand.label == GPE:
@@ -148,6 +148,21 @@ def check(
             seen.add((s, e))
             out.append(Accepted(s, e, kind))
     return out
+
+
+def run(ann: Annotation) -> None:
+    """Component ``backstop``: the candidates a model proposed (``Annotation.candidates``) that the
+    rules can type become people, organisations and places where nothing else names them."""
+    if not ann.candidates:
+        return
+    for acc in check(ann, ann.candidates):
+        if ann.covered(acc.start, acc.end, Kind.PERSON, Kind.ORGANIZATION, Kind.PLACE, Kind.STATE):
+            continue
+        label = ann.label(acc.start, acc.end)
+        kind = {PERSON: Kind.PERSON, ORG: Kind.ORGANIZATION, GPE: Kind.PLACE}[acc.kind]
+        ent = ann.add(kind, norm_key(label), label, acc.start, acc.end, f"model-{acc.kind.lower()}")
+        if kind == Kind.ORGANIZATION:
+            ent.attrs.setdefault("type", "other")
 
 
 @lru_cache(maxsize=4096)
@@ -162,11 +177,11 @@ def _has_known_name_part(text: str) -> bool:
     )
 
 
-def _acronym_after(doc: Any, end: int, words: list[str]) -> bool:
+def _acronym_after(texts: list[str], end: int, words: list[str]) -> bool:
     """ "Name of the Thing (NT)": the acronym in brackets right after is the name's initials."""
-    if end + 2 >= len(doc) or doc[end].text != "(" or doc[end + 2].text != ")":
+    if end + 2 >= len(texts) or texts[end] != "(" or texts[end + 2] != ")":
         return False
-    acronym = doc[end + 1].text
+    acronym = texts[end + 1]
     return bool(re.fullmatch(r"[A-Z]{2,}", acronym)) and acronym == "".join(w[0] for w in words)
 
 

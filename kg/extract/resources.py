@@ -16,6 +16,7 @@ from kg.resources import data_dir
 
 #: The rule files, in the order the pipeline reads them.
 RULE_FILES = (
+    "furniture",
     "states",
     "organizations",
     "places",
@@ -23,7 +24,9 @@ RULE_FILES = (
     "posts",
     "events",
     "documents",
-    "relations",
+    "roles",
+    "actions",
+    "quotes",
 )
 
 

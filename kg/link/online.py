@@ -181,6 +181,8 @@ class Client:
         self.now = now
         self.requests = 0
         self.cached = 0
+        #: called with (questions answered, questions) as reconciliation answers arrive
+        self.on_progress: Callable[[int, int], None] = lambda done, total: None
 
     def _post(self, url: str, data: dict[str, str], accept: str) -> Any:
         headers = {"User-Agent": self.config.user_agent, "Accept": accept}
@@ -228,6 +230,7 @@ class Client:
             else:
                 self.cached += 1
                 answers[i] = (hit.value, hit.received)
+        self.on_progress(len(answers), len(questions))
         for start in range(0, len(missing), self.config.batch_size):
             batch = missing[start : start + self.config.batch_size]
             payload = {f"q{j}": questions[i] for j, i in enumerate(batch)}
@@ -241,6 +244,7 @@ class Client:
                     raise BadResponse(url, f"no valid result list for q{j} in the reconciliation answer")
                 self.cache.put(url, questions[i], result, received)
                 answers[i] = (result, received)
+            self.on_progress(len(answers), len(questions))
         return [answers[i] for i in range(len(questions))]
 
     def positions(self, qids: Sequence[str]) -> dict[str, list[str]]:
@@ -377,16 +381,20 @@ def link_online(
     now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
     write: bool = True,
     exclude: frozenset[str] = frozenset(),
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> OnlineReport:
     """Link the store's people, documents, events and other organisations; write ``graph/links-online``.
 
     Entities already linked to Wikidata (in the store, or in ``exclude``) are skipped. All questions
     are answered (from the cache or the services) before the graph is replaced in one transaction;
     a :class:`~kg.link.errors.NetworkError` leaves the store unchanged. ``write=False`` only decides.
+    ``on_progress(answered, entities)`` follows the reconciliation questions as they are answered.
     """
     config = config or OnlineConfig()
     cache = AnswerCache(None) if cache is None else cache
     client = Client(config, cache, http, sleep, now)
+    if on_progress is not None:
+        client.on_progress = on_progress
     targets = [t for t in targets_in(store) if t.subject not in exclude]
     answers = client.reconcile([t.question(config.limit) for t in targets])
     wanted = [str(c["id"]) for t, (a, _) in zip(targets, answers, strict=True) if t.posts for c in a]

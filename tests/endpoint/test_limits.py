@@ -85,7 +85,7 @@ def test_oversize_body(strict):
         ),
         ({"content": b"ASK {\xff}", "headers": {"content-type": "application/sparql-query"}}, 400, "UTF-8"),
         ({"content": "ASK {}", "headers": {"content-type": "text/plain"}}, 415, "text/plain"),
-        ({"params": {"query": "SELECT * WHERE { ?s ?p }"}}, 400, "1:"),
+        ({"params": {"query": "SELECT * WHERE { ?s ?p }"}}, 400, "at line 1, column"),
         ({"params": {"query": "ASK {}"}, "headers": {"accept": "image/png"}}, 406, "Accept"),
         (
             {"params": {"query": "SELECT * { SERVICE <http://example.org/sparql> { ?s ?p ?o } }"}},

@@ -27,5 +27,5 @@ def test_post_form_and_direct(live):
 def test_syntax_error_has_position(live):
     r = httpx.get(live.url + "/sparql", params={"query": "SELECT * WHERE { ?s ?p }"})
     assert r.status_code == 400
-    assert "1:" in r.json()["error"]["message"]
+    assert "at line 1, column" in r.json()["error"]["message"]
     assert r.headers["access-control-allow-origin"] == "*"

@@ -20,7 +20,7 @@ from kg.model import Kind
 TEXT = (
     "The exhibition opened in Stavanger last week.\n"
     "Guests included Tomas Ruiz-Ferrer and many others.\n"
-    "A letter from the Coastal Resilience Partnership (CRP) was read out.\n"
+    "A letter from the Coastal Resilience Circle (CRC) was read out.\n"
     "Acme Widgets paid for the catering, and the Council sent greetings from Zembla.\n"
 )
 
@@ -53,13 +53,13 @@ def test_candidates_the_rules_can_type_are_kept() -> None:
     proposer = fake_proposer(
         {
             "Tomas Ruiz-Ferrer": PERSON,  # two name-like tokens, nothing else inside
-            "Coastal Resilience Partnership": ORG,  # followed by its initials in brackets
+            "Coastal Resilience Circle": ORG,  # followed by its initials in brackets
             "Stavanger": GPE,  # a city of the GeoNames table, not in the gazetteer
         }
     )
     found = kinds(TEXT, proposer)
     assert (Kind.PERSON, "Tomas Ruiz-Ferrer") in found
-    assert (Kind.ORGANIZATION, "Coastal Resilience Partnership") in found
+    assert (Kind.ORGANIZATION, "Coastal Resilience Circle") in found
     assert (Kind.PLACE, "Stavanger") in found
 
 

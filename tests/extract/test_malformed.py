@@ -6,8 +6,9 @@ import time
 
 import pytest
 
+from kg.errors import InputError
 from kg.extract import extract
-from kg.model import Document
+from kg.model import Document, Kind
 
 from .conftest import read
 
@@ -25,6 +26,13 @@ def test_empty_text(text: str) -> None:
 
 def test_only_headers() -> None:
     x = read("7 December 2017\n\nGA/99999\n")
+    # the release's own symbol is a document; nothing else is there to read
+    assert [(e.kind, e.label) for e in x.entities] == [(Kind.DOCUMENT, "GA/99999")]
+    assert not x.relations
+
+
+def test_nothing_to_read() -> None:
+    x = read("7 December 2017\n\n12:30\n")
     assert not x.entities
     assert any("nothing could be extracted" in w for w in x.warnings)
 
@@ -62,3 +70,40 @@ def test_binary_looking_garbage() -> None:
     x = read("\x00\x01\x02 ### @@@ %%% \ufffd\ufffd")
     assert not x.entities
     assert x.warnings
+
+
+def _calls(text: str) -> int:
+    """How many Python function calls extracting ``text`` takes (a count, not a time: the same on
+    a loaded machine)."""
+    import cProfile
+    import pstats
+
+    doc = Document(doc_id="x", text=text, source="t", content_hash="0" * 64)
+    extract(doc, proposer=None)  # warm: the pipeline is built once per process
+    profiler = cProfile.Profile()
+    profiler.enable()
+    extract(doc, proposer=None)
+    profiler.disable()
+    return int(pstats.Stats(profiler).total_calls)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    "unit",
+    [
+        "Zz ",  # a run of name-like words ("Ambassador Zz Zz ... of Mexico")
+        "Mr. Ann Lee (Peru), Permanent Representative of Chile to the United Nations, said: ",
+        "The Council adopted resolution 12 (2031), replacing Bo Kim of Norway-based Geneva. ",
+    ],
+)
+def test_extraction_work_grows_linearly_with_crafted_text(unit: str) -> None:
+    small = _calls("Ambassador " + unit * 200 + "of Mexico")
+    large = _calls("Ambassador " + unit * 800 + "of Mexico")
+    assert large < 6 * small, (small, large)  # four times the text: about four times the work
+
+
+def test_a_document_past_its_time_budget_is_reported_with_its_name() -> None:
+    doc = Document(doc_id="x", text="Ann Lee (Peru) spoke. " * 2000, source="slow.txt", content_hash="0" * 64)
+    with pytest.raises(InputError) as raised:
+        extract(doc, proposer=None, budget=1e-9)
+    assert raised.value.path == "slow.txt" and "extract_budget" in raised.value.message
+    assert extract(doc, proposer=None, budget=None).entities  # no limit: read whole
