@@ -23,7 +23,6 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     from kg import handoff
     from kg.endpoint.cors import CORS
     from kg.endpoint.fastpath import App, QueryHandler
-    from kg.endpoint.headers import SecurityHeaders
     from kg.endpoint.metrics import metrics_middleware
     from kg.endpoint.routes import install
     from kg.endpoint.service import Endpoint
@@ -65,7 +64,6 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     )
     app.state.endpoint = endpoint
     registry = install(app, endpoint)
-    app.add_middleware(SecurityHeaders)
     app.add_middleware(CORS)
     fast = QueryHandler(endpoint, fallback=super(App, app).__call__)
     app.fast = fast if registry is None else metrics_middleware(fast, registry)

@@ -1,14 +1,13 @@
 """Security headers on every response, in one place: a strict Content Security Policy on HTML
-pages (the query page, entity pages, the API docs) and ``nosniff`` everywhere. A pure ASGI
-middleware; a route that needs more (the API docs' inline script) sets its own policy, built
-with ``policy``, and this one leaves it alone."""
+pages (the query page, entity pages, the API docs) and ``nosniff`` everywhere, added by the
+response-headers middleware (``cors.CORS``); a route that needs more (the API docs' inline
+script) sets its own policy, built with ``policy``, and that one is kept."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
 import re
-from typing import Any
 
 #: What an HTML page of kg may load: its own scripts, styles and data, nothing inline, nothing
 #: from elsewhere, no framing, no plugins.
@@ -48,25 +47,13 @@ def inline_script_hashes(html: str) -> str:
 CSP = policy().encode()
 
 
-class SecurityHeaders:
-    def __init__(self, app: Any) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def wrapped(message: Any) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                names = {k.lower() for k, _ in headers}
-                kind = next((v for k, v in headers if k.lower() == b"content-type"), b"")
-                if kind.startswith(b"text/html") and b"content-security-policy" not in names:
-                    headers.append((b"content-security-policy", CSP))
-                if b"x-content-type-options" not in names:
-                    headers.append((b"x-content-type-options", b"nosniff"))
-                message["headers"] = headers
-            await send(message)
-
-        await self.app(scope, receive, wrapped)
+def secure(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """A response's headers with the policy added to an HTML page (unless its route set one) and
+    ``nosniff`` to everything (called by the one response-headers middleware, ``cors.CORS``)."""
+    names = {k.lower() for k, _ in headers}
+    kind = next((v for k, v in headers if k.lower() == b"content-type"), b"")
+    if kind.startswith(b"text/html") and b"content-security-policy" not in names:
+        headers.append((b"content-security-policy", CSP))
+    if b"x-content-type-options" not in names:
+        headers.append((b"x-content-type-options", b"nosniff"))
+    return headers

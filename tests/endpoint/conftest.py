@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import socket
 import threading
@@ -124,3 +125,13 @@ def live(live_factory: object) -> Live:
 def live_rw(live_factory: object) -> Live:
     """A server with updates on (token ``TOKEN``)."""
     return live_factory("live-rw", allow_update=True, token=TOKEN)  # type: ignore[operator]
+
+
+def alive(pid: int) -> bool:
+    """Whether process ``pid`` is running (not gone, not a zombie)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with open(f"/proc/{pid}/stat") as f:
+        return f.read().split()[2] != "Z"

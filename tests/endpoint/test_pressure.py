@@ -9,7 +9,6 @@ with a generous bound, so a loaded machine makes it slower, never red.
 from __future__ import annotations
 
 import contextlib
-import os
 import threading
 import time
 from collections.abc import Callable
@@ -17,18 +16,11 @@ from collections.abc import Callable
 import httpx
 import pytest
 
+from tests.endpoint.conftest import alive
+
 #: Billions of combinations of the tiny graph's triples: runs until query_timeout stops it.
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { " + " . ".join(f"?s{i} ?p{i} ?o{i}" for i in range(7)) + " }"
 ASK = {"query": "ASK { ?s ?p ?o }"}
-
-
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    with open(f"/proc/{pid}/stat") as f:
-        return f.read().split()[2] != "Z"
 
 
 def eventually(condition: Callable[[], bool], what: str, bound: float = 60) -> None:
@@ -62,7 +54,7 @@ def test_a_cheap_query_is_answered_beside_runaways(live_factory):
     for _ in range(5):
         r = httpx.get(server.url + "/sparql", params=ASK, timeout=60)
         assert r.status_code == 200 and r.json()["boolean"] is True
-    assert all(thread.is_alive() for thread, _ in runaways), "the runaways ended before the probes"
+    assert all(thread.isalive() for thread, _ in runaways), "the runaways ended before the probes"
 
 
 def test_a_full_queue_answers_503_with_retry_after(live_factory):
