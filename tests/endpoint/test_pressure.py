@@ -54,7 +54,7 @@ def test_a_cheap_query_is_answered_beside_runaways(live_factory):
     for _ in range(5):
         r = httpx.get(server.url + "/sparql", params=ASK, timeout=60)
         assert r.status_code == 200 and r.json()["boolean"] is True
-    assert all(thread.isalive() for thread, _ in runaways), "the runaways ended before the probes"
+    assert all(thread.is_alive() for thread, _ in runaways), "the runaways ended before the probes"
 
 
 def test_a_full_queue_answers_503_with_retry_after(live_factory):
