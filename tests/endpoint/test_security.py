@@ -286,7 +286,7 @@ def test_request_heads_are_bounded(live):
         ("GET", "/store", {"graph": "not an iri"}, 400),
         ("GET", "/store", {"graph": "relative/path"}, 400),
         ("GET", "/no/such/route", {}, 404),
-        ("PATCH", "/store", {"graph": "urn:g"}, 405),
+        ("PATCH", "/store", {}, 405),
         ("PATCH", "/health", {}, 405),
         ("DELETE", "/sparql", {}, 405),
         ("PUT", "/void", {}, 405),
