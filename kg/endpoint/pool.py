@@ -531,6 +531,9 @@ class ProcessExecutor:
             release(False)
             raise
         except (EOFError, OSError):
+            if self.closing:  # the server is stopping: its workers were killed
+                release(False)
+                raise died from None
             code = await loop.run_in_executor(self.threads, _exit_code, w)
             release(False)
             if self.memory and code == -signal.SIGABRT:
