@@ -18,7 +18,7 @@ import click
 
 from kg import __version__, settings
 from kg.cli_link import link
-from kg.cli_options import base_option, quiet_option, require_store, store_option
+from kg.cli_options import base_option, quiet_option, store_option
 from kg.errors import KGError, StoreInUse, UsageError
 from kg.settings import Settings
 
@@ -28,11 +28,9 @@ def _settings(**overrides: Any) -> Settings:
 
 
 def _open(cfg: Settings, read_only: bool = False, must_exist: bool = True) -> Any:
-    from kg.store import Store
+    from kg.store import open_store
 
-    if must_exist:
-        require_store(cfg.store)
-    return Store(cfg.store, cfg.base, read_only=read_only)
+    return open_store(cfg, read_only=read_only, must_exist=must_exist)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -54,7 +52,7 @@ def cli() -> None:
 )
 @quiet_option
 def build(
-    paths: tuple[Path, ...], store: Path | None, base: str | None, force: bool, link: bool | None, quiet: bool
+    paths: tuple[Path, ...], store: str | None, base: str | None, force: bool, link: bool | None, quiet: bool
 ) -> None:
     """Ingest files or folders (.txt, .md, .html), extract, map to RDF, validate and load.
 
@@ -78,7 +76,7 @@ def build(
     def run(step: Callable[[DocResult], None]) -> tuple[BuildReport, int, int, str]:
         if held is not None:
             report, stats, url = handoff.build_via_server(
-                cfg.store, held, files, force, cfg.link_offline, step
+                Path(cfg.store), held, files, force, cfg.link_offline, step
             )
             return report, stats["default_triples"], stats["quads"], f"kg serve at {url}"
         assert db is not None
@@ -141,7 +139,7 @@ def _read_query(text: str) -> str:
     show_default=True,
     help="Output format of SELECT/ASK results (CONSTRUCT/DESCRIBE print Turtle).",
 )
-def query(sparql: str, store: Path | None, fmt: str) -> None:
+def query(sparql: str, store: str | None, fmt: str) -> None:
     """Run a SPARQL query (text, or @file.rq) against the store and print the results."""
     from kg.query import run_query
 
@@ -172,8 +170,12 @@ def query(sparql: str, store: Path | None, fmt: str) -> None:
     help="Only this document's graph: its source path, document id or graph IRI.",
 )
 @quiet_option
-def export(store: Path | None, fmt: str, output: Path | None, doc: str | None, quiet: bool) -> None:
-    """Dump the store deterministically (the same store gives byte-identical output)."""
+def export(store: str | None, fmt: str, output: Path | None, doc: str | None, quiet: bool) -> None:
+    """Dump the store deterministically (the same data gives byte-identical output).
+
+    nquads and trig carry the whole dataset (kg restore reads them back): the merged default
+    graph, then every named graph with its name, in IRI order, each sorted.
+    """
     from kg.export import export as run_export
     from kg.progress import Progress
 
@@ -218,15 +220,52 @@ def _document_graph(db: Any, doc: str) -> str:
                 continue
     if found is None:
         raise UsageError(
-            f"--graph: no document {doc!r} in {db.path} (give a source path, document id or graph IRI)"
+            f"--graph: no document {doc!r} in {db.location} (give a source path, document id or graph IRI)"
         )
     return str(found)
 
 
 @cli.command()
+@click.argument("dump", type=click.Path(path_type=Path, dir_okay=False))
+@store_option
+@base_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["nquads", "trig"]),
+    default=None,
+    help="The dump's format (default: from its name, .nq or .trig).",
+)
+@quiet_option
+def restore(dump: Path, store: str | None, base: str | None, fmt: str | None, quiet: bool) -> None:
+    """Rebuild a store from an N-Quads or TriG dump (kg export --format nquads|trig).
+
+    The dump is bulk-loaded into a new store beside the old one, which it then replaces in one
+    step: a dump that does not load leaves the old store as it was.
+    """
+    from kg.restore import restore as run_restore
+    from kg.store import is_url
+
+    cfg = _settings(store=store, base=base)
+    if is_url(cfg.store):
+        raise UsageError(
+            f"--store: {cfg.store} is a SPARQL server; restore a dump there with the server's own loader "
+            "(oxigraph load, Fuseki's tdb2.tdbloader, Virtuoso's ld_dir)"
+        )
+    from kg.progress import Progress
+
+    with Progress("restore", None, "bytes", quiet=quiet) as progress:
+        stats = run_restore(dump, Path(cfg.store), cfg.base, fmt, progress=progress.update)
+    click.echo(
+        f"restored {cfg.store}: {stats.quads} quads, {stats.default_triples} distinct triples, "
+        f"{stats.named_graphs} named graphs, {stats.document_graphs} documents"
+    )
+
+
+@cli.command()
 @store_option
 @quiet_option
-def validate(store: Path | None, quiet: bool) -> None:
+def validate(store: str | None, quiet: bool) -> None:
     """Validate every graph in the store against the SHACL shapes.
 
     Exit status: 0 conforms, 1 violations, 2 bad input (no store).
@@ -272,13 +311,15 @@ def validate(store: Path | None, quiet: bool) -> None:
 )
 @click.option("--workers", type=int, default=None, help="Query worker processes (0: one per CPU core).")
 @click.option("--metrics/--no-metrics", default=None, help="Serve Prometheus metrics at /metrics.")
-def serve(store: Path | None, **options: Any) -> None:
+def serve(store: str | None, **options: Any) -> None:
     """Serve the store: SPARQL 1.1 Protocol at /sparql, Update at /update, Graph Store at /store,
     a query page at / and a page for every entity IRI under the base."""
     from kg.endpoint import run
+    from kg.store import is_url, require_store
 
     cfg = _settings(store=store, **options)
-    require_store(cfg.store)
+    if not is_url(cfg.store):
+        require_store(Path(cfg.store))
     if cfg.allow_update and not cfg.token:
         raise UsageError("--allow-update needs a bearer token: set KG_TOKEN (or --token)")
     run(cfg)
@@ -294,7 +335,7 @@ def _version(dist: str) -> str:
 @cli.command()
 @store_option
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def info(store: Path | None, as_json: bool) -> None:
+def info(store: str | None, as_json: bool) -> None:
     """Versions and store statistics."""
     from kg.query import entity_counts
 
@@ -328,7 +369,7 @@ def info(store: Path | None, as_json: bool) -> None:
 @cli.command()
 @click.argument("target")
 @store_option
-def remove(target: str, store: Path | None) -> None:
+def remove(target: str, store: str | None) -> None:
     """Remove a document (by its source path or its document id) from the store.
 
     Facts that another document also states stay in the merged graph.

@@ -6,13 +6,14 @@ the one boundary in kg/cli.py, which prints the message and exits with the error
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import click
 import pyoxigraph as ox
 
 from kg import settings as kg_settings
-from kg.cli_options import quiet_option, require_store, store_option
+from kg.cli_options import quiet_option, store_option
 from kg.link.cache import CACHE_NAME, AnswerCache
 from kg.link.confirm import confirmed_decisions, confirmed_graph_iri, write_confirmed
 from kg.link.offline import offline_link_triples
@@ -26,7 +27,7 @@ from kg.link.online import (
 from kg.link.records import P_EXACT, LinkDecision
 from kg.namespaces import WD
 from kg.progress import Progress
-from kg.store import Store, links_graph_iri
+from kg.store import is_url, links_graph_iri, open_store
 
 
 def _describe(d: LinkDecision) -> str:
@@ -71,11 +72,11 @@ def _describe(d: LinkDecision) -> str:
     "cache_path",
     type=click.Path(path_type=Path, dir_okay=False),
     default=None,
-    help=f"Answer cache (default: STORE/{CACHE_NAME}).",
+    help=f"Answer cache (default: STORE/{CACHE_NAME}; ./{CACHE_NAME} for a remote store).",
 )
 @quiet_option
 def link(
-    store: Path | None,
+    store: str | None,
     online: bool,
     confirm_file: Path | None,
     reconcile_url: str,
@@ -87,59 +88,61 @@ def link(
 ) -> None:
     """Link the store's entities to Wikidata, GeoNames and DBpedia, recording every decision."""
     settings = kg_settings.load({"store": store})
-    path = settings.store
-    require_store(path)
-    db = Store(path, settings.base)
-    # Decide everything first (reading the db, the file, the services); write only at the end, so
-    # a bad confirmation file or a network failure leaves the store as it was.
-    offline: tuple[list[ox.Triple], str] | None = None
-    linked_offline: frozenset[str] = frozenset()
-    if settings.link_offline:
-        offline = offline_link_triples(db)
-        linked_offline = frozenset(
-            t.subject.value
-            for t in offline[0]
-            if isinstance(t.subject, ox.NamedNode)
-            and t.predicate == P_EXACT
-            and isinstance(t.object, ox.NamedNode)
-            and t.object.value.startswith(str(WD))
-        )
-    confirmed = confirmed_decisions(db, confirm_file) if confirm_file is not None else None
-    report = None
-    if online:
-        config = OnlineConfig(
-            reconcile_url=reconcile_url, sparql_endpoint=endpoint, threshold=threshold, timeout=timeout
-        )
-        cache = AnswerCache(cache_path or path / CACHE_NAME)
-        try:
-            with Progress("link", None, "entities", quiet=quiet) as progress:
-                report = link_online(
-                    db, config, cache, write=False, exclude=linked_offline, on_progress=progress.update
-                )
-        finally:
-            cache.close()
+    db = open_store(settings)
+    with contextlib.closing(db):  # released even when linking fails
+        # Decide everything first (reading the db, the file, the services); write only at the end, so
+        # a bad confirmation file or a network failure leaves the store as it was.
+        offline: tuple[list[ox.Triple], str] | None = None
+        linked_offline: frozenset[str] = frozenset()
+        if settings.link_offline:
+            offline = offline_link_triples(db)
+            linked_offline = frozenset(
+                t.subject.value
+                for t in offline[0]
+                if isinstance(t.subject, ox.NamedNode)
+                and t.predicate == P_EXACT
+                and isinstance(t.object, ox.NamedNode)
+                and t.object.value.startswith(str(WD))
+            )
+        confirmed = confirmed_decisions(db, confirm_file) if confirm_file is not None else None
+        report = None
+        if online:
+            config = OnlineConfig(
+                reconcile_url=reconcile_url, sparql_endpoint=endpoint, threshold=threshold, timeout=timeout
+            )
+            cache = AnswerCache(cache_path or _default_cache(settings.store))
+            try:
+                with Progress("link", None, "entities", quiet=quiet) as progress:
+                    report = link_online(
+                        db, config, cache, write=False, exclude=linked_offline, on_progress=progress.update
+                    )
+            finally:
+                cache.close()
 
-    if offline is not None:
-        triples, digest = offline
-        changed = db.ensure_graph(links_graph_iri(db.base), triples, digest)
-        n_links = sum(1 for t in triples if t.predicate.value == P_EXACT.value)
-        state = "written" if changed else "unchanged"
-        click.echo(f"offline: {n_links} links -> <{links_graph_iri(db.base)}> ({state})")
-    if confirmed is not None:
-        write_confirmed(db, confirmed)
-        click.echo(f"confirmed: {len(confirmed)} links -> <{confirmed_graph_iri(db.base)}>")
-    if report is not None:
-        report.written = write_online_graph(db, report.decisions)
-        click.echo(
-            f"online: {report.count('linked')} linked, {report.count('ambiguous')} ambiguous, "
-            f"{report.count('below-threshold')} below threshold, {report.count('no-candidate')} without "
-            f"candidates; {report.requests} requests, {report.cached} answers from the cache "
-            f"-> <{report.graph}> ({'written' if report.written else 'unchanged'})"
-        )
-        for d in report.decisions:
-            if d.decision != "linked":
-                click.echo(_describe(d))
-    db.flush()
+        if offline is not None:
+            triples, digest = offline
+            changed = db.ensure_graph(links_graph_iri(db.base), triples, digest)
+            n_links = sum(1 for t in triples if t.predicate.value == P_EXACT.value)
+            state = "written" if changed else "unchanged"
+            click.echo(f"offline: {n_links} links -> <{links_graph_iri(db.base)}> ({state})")
+        if confirmed is not None:
+            write_confirmed(db, confirmed)
+            click.echo(f"confirmed: {len(confirmed)} links -> <{confirmed_graph_iri(db.base)}>")
+        if report is not None:
+            report.written = write_online_graph(db, report.decisions)
+            click.echo(
+                f"online: {report.count('linked')} linked, {report.count('ambiguous')} ambiguous, "
+                f"{report.count('below-threshold')} below threshold, {report.count('no-candidate')} without "
+                f"candidates; {report.requests} requests, {report.cached} answers from the cache "
+                f"-> <{report.graph}> ({'written' if report.written else 'unchanged'})"
+            )
+            for d in report.decisions:
+                if d.decision != "linked":
+                    click.echo(_describe(d))
+
+
+def _default_cache(store: str) -> Path:
+    return Path(CACHE_NAME) if is_url(store) else Path(store) / CACHE_NAME
 
 
 __all__ = ["link", "links_graph_iri"]

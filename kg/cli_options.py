@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -14,13 +13,13 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def store_option(f: F) -> F:
-    """``--store DIR``: the same option, meaning and default on every command."""
+    """``--store DIR|URL``: the same option, meaning and default on every command."""
     return click.option(
         "--store",
         "store",
-        type=click.Path(path_type=Path, file_okay=False),
+        metavar="DIR|URL",
         default=None,
-        help="Store folder (default: $KG_STORE, else ./kg-store).",
+        help="Store folder, or http(s) URL of a SPARQL server (default: $KG_STORE, else ./kg-store).",
     )(f)
 
 

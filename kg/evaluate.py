@@ -480,7 +480,7 @@ def error_kinds(report: EvaluationReport) -> list[tuple[str, int]]:
 
 
 def _predicate(item: str) -> str:
-    for p in resources.load("relations")["predicates"]:
+    for p in resources.load("actions")["predicates"]:
         if f" {p} " in item:
             return str(p)
     return "?"

@@ -18,7 +18,6 @@ from typing import Any
 
 import pyoxigraph as ox
 from rdflib import Graph
-from rdflib.namespace import RDFS
 
 from kg.errors import InputError
 from kg.extract import extract
@@ -29,7 +28,7 @@ from kg.namespaces import ONTOLOGY_GRAPH
 from kg.rdfize import rdfize
 from kg.resolve import Resolution, resolve
 from kg.resources import file_hash, ontology_path
-from kg.store import DEFAULT, Store, doc_graph_iri, links_graph_iri, to_ox_triples
+from kg.store import GraphStore, doc_graph_iri, links_graph_iri, to_ox_triples
 from kg.validate import Report as ValidationReport
 from kg.validate import Violation, validate_graph
 
@@ -93,22 +92,15 @@ class BuildReport:
         return 0
 
 
-def ensure_ontology(store: Store) -> bool:
+def ensure_ontology(store: GraphStore) -> bool:
     """Load the ontology into its own graph unless this version is already there."""
     path = ontology_path()
     triples = [q.triple for q in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)]
     return store.ensure_graph(ONTOLOGY_GRAPH, triples, file_hash(path))
 
 
-def stored_label(store: Store) -> Callable[[str], str | None]:
-    label = ox.NamedNode(str(RDFS.label))
-
-    def lookup(iri: str) -> str | None:
-        for q in store.ox.quads_for_pattern(ox.NamedNode(iri), label, None, DEFAULT):
-            return str(q.object.value) if isinstance(q.object, ox.Literal) else None
-        return None
-
-    return lookup
+def stored_label(store: GraphStore) -> Callable[[str], str | None]:
+    return store.label_of
 
 
 def process(
@@ -119,7 +111,7 @@ def process(
     return resolution, rdfize(resolution)
 
 
-def build_document(store: Store, doc: Document, force: bool = False) -> DocResult:
+def build_document(store: GraphStore, doc: Document, force: bool = False) -> DocResult:
     """Run the stages on one document and load it if it conforms."""
     result = DocResult(source=doc.source, outcome="unchanged", doc_id=doc.doc_id)
     graph_iri = doc_graph_iri(store.base, doc.doc_id)
@@ -170,7 +162,7 @@ def warm() -> None:
 
 def build(
     paths: list[Path],
-    store: Store,
+    store: GraphStore,
     force: bool = False,
     on_result: Callable[[DocResult], None] | None = None,
     files: list[Path] | None = None,
@@ -200,20 +192,19 @@ def build(
     return report
 
 
-def link_offline(store: Store) -> bool:
+def link_offline(store: GraphStore) -> bool:
     """Recompute the offline links of everything in the store; write only if they changed."""
     triples, digest = offline_link_triples(store)
     return store.ensure_graph(links_graph_iri(store.base), triples, digest)
 
 
-def graph_of(store: Store, graph_iri: str) -> Graph:
+def graph_of(store: GraphStore, graph_iri: str) -> Graph:
     """A named graph of the store as a plain in-memory rdflib Graph (what pyshacl is fast on)."""
-    data = store.ox.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(graph_iri))
-    return Graph().parse(data=data, format="nt")
+    return Graph().parse(data=store.graph_ntriples(graph_iri), format="nt")
 
 
 def validate_store(
-    store: Store, on_graph: Callable[[int, int], None] | None = None
+    store: GraphStore, on_graph: Callable[[int, int], None] | None = None
 ) -> list[tuple[str, ValidationReport]]:
     """Validate each document graph (and the links graph, if any) on its own;
     ``on_graph(done, total)`` after each one."""

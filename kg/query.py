@@ -7,7 +7,7 @@ import io
 import pyoxigraph as ox
 
 from kg.namespaces import KG, PREFIXES
-from kg.store import Store
+from kg.store import GraphStore
 
 _RESULT_FORMATS = {
     "json": ox.QueryResultsFormat.JSON,
@@ -41,7 +41,7 @@ def format_table(variables: list[str], rows: list[list[str]]) -> str:
     return "\n".join(out) + "\n"
 
 
-def run_query(store: Store, sparql: str, fmt: str) -> bytes:
+def run_query(store: GraphStore, sparql: str, fmt: str) -> bytes:
     """Run ``sparql`` and serialise: SELECT/ASK in ``fmt``, CONSTRUCT/DESCRIBE as Turtle.
 
     The prefixes of ``namespaces.PREFIXES`` are predeclared, so ``kg:Person`` works as typed.
@@ -65,7 +65,7 @@ def run_query(store: Store, sparql: str, fmt: str) -> bytes:
     return data if isinstance(data, bytes) else b""
 
 
-def entity_counts(store: Store) -> dict[str, int]:
+def entity_counts(store: GraphStore) -> dict[str, int]:
     """Entities per kg class in the merged graph."""
     rows = store.query(
         f"SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s a ?c FILTER(STRSTARTS(STR(?c), '{KG}')) }} "

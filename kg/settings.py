@@ -10,7 +10,7 @@ import dataclasses
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +22,20 @@ from kg.namespaces import DEFAULT_BASE
 class Settings:
     """Every setting kg reads. Each field is documented in the README (a test checks it)."""
 
-    #: Folder of the embedded store.
-    store: Path = field(default=Path("kg-store"))
+    #: Folder of the embedded store, or the http(s) URL of a SPARQL 1.1 server to keep the graph in.
+    store: str = "kg-store"
+    #: Query endpoint of a remote store: a path under its URL, or a full URL.
+    store_query: str = "/query"
+    #: Update endpoint of a remote store (a path under its URL, or a full URL).
+    store_update: str = "/update"
+    #: Graph Store Protocol endpoint of a remote store (a path under its URL, or a full URL).
+    store_data: str = "/store"
+    #: Named graph holding the merge on a server whose default graph is the union of all graphs ("": none).
+    store_merged_graph: str = ""
+    #: Seconds a remote store may take to answer one request.
+    store_timeout: float = 60.0
+    #: Times a request to a remote store is sent again after a 5xx answer, a timeout or a dropped connection.
+    store_retries: int = 4
     #: Base IRI under which entity, source and graph IRIs are minted.
     base: str = DEFAULT_BASE
     #: Interface ``kg serve`` listens on.

@@ -16,14 +16,6 @@ def no_traceback(run: Run) -> None:
     assert "Traceback" not in run.err, run.err
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    store = tmp_path_factory.mktemp("cli") / "store"
-    run = kg("build", EXAMPLES, "--store", store)
-    assert run.code == 0, run.err
-    return store
-
-
 def quads(store: Path) -> int:
     run = kg("info", "--store", store, "--json")
     return int(json.loads(run.out)["quads"])

@@ -20,7 +20,8 @@ from tests.conftest import ROOT, kg
 
 GOLDEN = ROOT / "tests" / "data" / "e2e" / "examples.nt"
 META_FREE = (
-    "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } FILTER(?g != <https://kg.example/id/graph/meta>) }"
+    "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } "
+    "FILTER(?g NOT IN (<https://kg.example/id/graph/meta>, <https://kg.example/id/graph/stats>)) }"
 )
 
 

@@ -12,11 +12,11 @@ from kg.errors import UsageError
 
 def test_precedence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    assert settings.load(env={}).store == Path("kg-store")
+    assert settings.load(env={}).store == "kg-store"
     (tmp_path / "kg.toml").write_text('[kg]\nstore = "from-file"\nport = 9000\n')
-    assert settings.load(env={}).store == Path("from-file")
-    assert settings.load(env={"KG_STORE": "from-env"}).store == Path("from-env")
-    assert settings.load({"store": "from-flag"}, env={"KG_STORE": "from-env"}).store == Path("from-flag")
+    assert settings.load(env={}).store == "from-file"
+    assert settings.load(env={"KG_STORE": "from-env"}).store == "from-env"
+    assert settings.load({"store": "from-flag"}, env={"KG_STORE": "from-env"}).store == "from-flag"
     assert settings.load({"store": None}, env={}).port == 9000
 
 

@@ -15,10 +15,10 @@ if TYPE_CHECKING:  # (the query workers import this package: they need none of t
     from fastapi import FastAPI
 
     from kg.settings import Settings
-    from kg.store import Store
+    from kg.store import GraphStore
 
 
-def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
+def create_app(settings: Settings, store: GraphStore | None = None) -> FastAPI:
     """The endpoint over ``store`` (default: open ``settings.store`` read-write, created if absent)."""
     from kg import handoff
     from kg.endpoint.cors import CORS
@@ -26,13 +26,14 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     from kg.endpoint.metrics import metrics_middleware
     from kg.endpoint.routes import install
     from kg.endpoint.service import Endpoint
-    from kg.store import Store
+    from kg.store import Store, open_store
 
     owned = store is None
-    the_store = store if store is not None else Store(settings.store, settings.base)
+    the_store = store if store is not None else open_store(settings, must_exist=False)
     endpoint = Endpoint(settings, the_store)
 
-    handoff_to = the_store.path if owned and not the_store.read_only else None
+    owns_disk = isinstance(the_store, Store) and owned and not the_store.read_only
+    handoff_to = the_store.path if isinstance(the_store, Store) and owns_disk else None
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -52,7 +53,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
                 handoff.withdraw(handoff_to, endpoint.build_secret)
             await endpoint.close()
             if owned:
-                the_store.flush()
+                the_store.close()
 
     app = App(
         title="kg SPARQL endpoint",

@@ -179,9 +179,11 @@ _DEFAULT_REFUSAL = (
 )
 
 
-def plan_update(text: str, base: str | None, prefixes: Mapping[str, str], meta: str) -> Reading:
+def plan_update(
+    text: str, base: str | None, prefixes: Mapping[str, str], protected: tuple[str, ...]
+) -> Reading:
     """Read an update operation by operation: remote targets, the named graphs it writes, and why
-    it is refused (it writes the default graph, or the store's metadata graph ``meta``)."""
+    it is refused (it writes the default graph, or one of kg's own graphs, ``protected``)."""
     if mentions(text, remote_words(True)):
         _refuse_escapes(text, True)
     tree = _parse(text, update=True)
@@ -191,11 +193,12 @@ def plan_update(text: str, base: str | None, prefixes: Mapping[str, str], meta: 
         names.declare(prologue)
         reading.services += _services(op, names)
         _plan_operation(op, names, reading)
-    reading.meta_written = meta in reading.touched
-    if reading.meta_written:
+    written = sorted(set(protected) & reading.touched)
+    reading.meta_written = bool(written)
+    if written:
         reading.refusal = reading.refusal or (
-            f"this update writes <{meta}>, the store's record of which file produced which graph; "
-            "kg build and kg remove keep it"
+            f"this update writes <{written[0]}>, one of the graphs kg keeps itself (which file produced "
+            "which graph, counts, quarantine); kg build and kg remove keep them"
         )
     return reading
 

@@ -54,14 +54,14 @@ def _statistics(endpoint: Endpoint) -> tuple[int, list[tuple[str, int]], list[tu
     key = id(endpoint) * 1_000_003 + endpoint.generation
     if key in _cache:
         return _cache[key]
-    q = endpoint.store.ox.query
+    q = endpoint.store.query
 
     def rows(sparql: str) -> list[tuple[str, int]]:
         res = q(sparql)
         assert isinstance(res, ox.QuerySolutions)
         return [(s[0].value, int(s[1].value)) for s in res if s[0] is not None and s[1] is not None]
 
-    total = rows("SELECT ('' AS ?x) (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")[0][1]
+    total = endpoint.store.stats().default_triples  # kept by the store, not counted
     classes = rows("SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c ORDER BY ?c")
     graphs = rows("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g")
     _cache.clear()

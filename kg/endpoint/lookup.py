@@ -20,6 +20,7 @@ from kg.namespaces import KG
 
 if TYPE_CHECKING:
     from kg.endpoint.service import Endpoint
+    from kg.store import GraphStore
 
 #: The classes whose members are found by name, in the order results of equal score are listed.
 KINDS = ("Person", "State", "Organization", "Post", "Event", "Document", "Place", "PressRelease")
@@ -92,14 +93,14 @@ def index(endpoint: Endpoint) -> Index:
     with _lock:
         if key in _cache:
             return _cache[key]
-    built = _build(endpoint.store.ox, endpoint.settings.base)
+    built = _build(endpoint.store, endpoint.settings.base)
     with _lock:
         _cache.clear()
         _cache[key] = built
     return built
 
 
-def _build(store: ox.Store, base: str) -> Index:
+def _build(store: GraphStore, base: str) -> Index:
     kinds = " ".join(f"<{KG}{k}>" for k in KINDS)
     result = store.query(
         f"""SELECT ?e ?kind ?label ?alt WHERE {{

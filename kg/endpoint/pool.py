@@ -47,7 +47,7 @@ from kg.endpoint.protocol import ProtocolError
 from kg.endpoint.sandbox import confined_threads
 from kg.endpoint.tasks import Call
 from kg.errors import SandboxError, StoreError
-from kg.store import Store
+from kg.store import GraphStore, Store
 
 log = logging.getLogger("uvicorn.error")
 
@@ -110,8 +110,8 @@ class ThreadExecutor:
     """In-memory stores: queries run in one confined thread (no network unless ``network``). A
     timeout answers 503 but cannot stop the thread."""
 
-    def __init__(self, store: Store, network: bool) -> None:
-        self.store = store
+    def __init__(self, store: Store | None, network: bool) -> None:
+        self.store = store  # (None: only ``call`` and ``in_thread``, for kg.endpoint.remote)
         self.network = network
         self.thread: ThreadPoolExecutor | None = None
 
@@ -119,7 +119,7 @@ class ThreadExecutor:
         if self.thread is None:
             self.thread = confined_threads(self.network, "kg-query", 4)
 
-    async def _in_thread(self, timeout: float, fn: Callable[..., Any], *args: Any) -> Any:
+    async def in_thread(self, timeout: float, fn: Callable[..., Any], *args: Any) -> Any:
         await self.start()
         loop = asyncio.get_running_loop()
         fut = loop.run_in_executor(self.thread, fn, *args)
@@ -129,11 +129,12 @@ class ThreadExecutor:
             raise _timeout_error(timeout) from None
 
     async def call(self, call: Call, timeout: float, client: str | None = None) -> Any:
-        return await self._in_thread(timeout, tasks.run, call)
+        return await self.in_thread(timeout, tasks.run, call)
 
     async def run(self, job: Job, timeout: float, client: str | None = None) -> Answer:
         frames: list[bytes] = []
-        await self._in_thread(timeout, execute, self.store.ox, job, frames.append)
+        assert self.store is not None
+        await self.in_thread(timeout, execute, self.store.ox, job, frames.append)
         answer = _answer_from_frame(frames[0])
         if answer is not None:
             return answer
@@ -631,11 +632,22 @@ class ProcessExecutor:
 
 
 def make_executor(
-    store: Store, workers: int, network: bool, memory: int = 0, max_queue: int = 0, max_per_client: int = 0
+    store: GraphStore,
+    workers: int,
+    network: bool,
+    memory: int = 0,
+    max_queue: int = 0,
+    max_per_client: int = 0,
 ) -> Executor:
     """Where queries run; ``network``: whether the code that runs them may open sockets;
     ``memory``: what each worker process may use, in MB (0: no limit); admission bounds as in
     ``ProcessExecutor``."""
+    if not isinstance(store, Store):  # a SPARQL server evaluates the queries (kg.endpoint.remote)
+        from kg.endpoint.remote import RemoteExecutor
+        from kg.store import RemoteStore
+
+        assert isinstance(store, RemoteStore)
+        return RemoteExecutor(store, network)
     if store.path is None:
         return ThreadExecutor(store, network)
     return ProcessExecutor(store, workers, network, memory, max_queue, max_per_client)

@@ -56,7 +56,7 @@ from kg.endpoint.tasks import RDF_INPUT, Call, Prepared
 from kg.errors import UsageError
 from kg.namespaces import BASE_PREFIX, PREFIXES
 from kg.settings import Settings
-from kg.store import Store, meta_graph_iri
+from kg.store import GraphStore, Store, meta_graph_iri, unmerged_graphs
 
 _PREVIOUS = "urn:kg:endpoint:previous:"
 log = logging.getLogger("uvicorn.error")
@@ -91,7 +91,7 @@ class GraphTarget:
 class Endpoint:
     """Everything the HTTP layer calls; one per app."""
 
-    def __init__(self, settings: Settings, store: Store) -> None:
+    def __init__(self, settings: Settings, store: GraphStore) -> None:
         self.settings = settings
         self.store = store
         self.policy = policy_of(settings)
@@ -108,6 +108,8 @@ class Endpoint:
         self.writer: ThreadPoolExecutor | None = None
         self.prefixes = {**PREFIXES, BASE_PREFIX: settings.base}
         self.meta = meta_graph_iri(settings.base)
+        #: the graphs kg keeps itself (which file produced which graph, counts, quarantine)
+        self.protected = (self.meta, *unmerged_graphs(settings.base))
         self.generation = 0
         #: the secret of ``POST /_kg/build`` (see ``kg.handoff``); None: builds are not handed here
         self.build_secret: str | None = None
@@ -159,24 +161,29 @@ class Endpoint:
     # -- updates -----------------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Start the query workers and the writer thread (SandboxError: they cannot be confined)."""
+        """Start the query workers and the writer thread (SandboxError: they cannot be confined).
+        The writer keeps the network when the store is a remote server (it is the way there)."""
         await self.executor.start()
         if self.writer is None:
-            self.writer = sandbox.confined_threads(self.settings.allow_service, "kg-write")
+            network = self.settings.allow_service or not isinstance(self.store, Store)
+            self.writer = sandbox.confined_threads(network, "kg-write")
 
     def _merge_ops(self, touched: set[str]) -> tuple[list[str], list[str]]:
         """Operations before and after an update that keep the default graph the merge of the
         named graphs, for the graphs it ``touched``. (Run under the write lock: they restate the
-        metadata graph as it is now when any graph may change.)"""
-        keep = f'FILTER(!STRSTARTS(STR(?h), "{_PREVIOUS}"))'
+        store's own graphs as they are now when any graph may change.)"""
+        unmerged = "".join(f" && ?h != <{g}>" for g in unmerged_graphs(self.settings.base))
+        keep = f'FILTER(!STRSTARTS(STR(?h), "{_PREVIOUS}"){unmerged})'
         if classify.ALL in touched:
-            # a graph given by a variable could be the metadata graph, and so could any scratch
-            # copy of it: put it back from here, where the update cannot reach
-            saved = list(self.store.graph_triples(self.meta))
-            records = (ox.serialize(saved, format=ox.RdfFormat.N_TRIPLES) or b"").decode()
-            restore = [f"DROP SILENT GRAPH <{self.meta}>"]
-            if records:
-                restore.append(f"INSERT DATA {{ GRAPH <{self.meta}> {{ {records} }} }}")
+            # a graph given by a variable could be one of kg's own: put them back from here,
+            # where the update cannot reach (a scratch copy in the store could be reached)
+            restore: list[str] = []
+            for graph in self.protected:
+                saved = list(self.store.graph_triples(graph))
+                records = (ox.serialize(saved, format=ox.RdfFormat.N_TRIPLES) or b"").decode()
+                restore.append(f"DROP SILENT GRAPH <{graph}>")
+                if records:
+                    restore.append(f"INSERT DATA {{ GRAPH <{graph}> {{ {records} }} }}")
             return [], [
                 *restore,
                 "DELETE { ?s ?p ?o } WHERE { ?s ?p ?o FILTER NOT EXISTS { GRAPH ?h { ?s ?p ?o } "
@@ -209,7 +216,7 @@ class Endpoint:
         base = req.url
         call = Call(
             "prepare_update",
-            (op.text, base, {}, self.meta, self.settings.max_depth, op.default_graphs, op.named_graphs),
+            (op.text, base, {}, self.protected, self.settings.max_depth, op.default_graphs, op.named_graphs),
         )
         prepared: Prepared = await self.executor.call(call, self.settings.query_timeout, req.client)
         reading = prepared.reading
@@ -224,13 +231,17 @@ class Endpoint:
 
         def run() -> None:  # on the writer thread, under the write lock
             pre, post = self._merge_ops(reading.touched)
-            head = text[:end] + ("\n" + " ;\n".join(pre) + " ;\n" if pre else "")
+            declared = f"BASE <{base}>\n" if base else ""  # (relative IRIs: the request's URL)
+            head = declared + text[:end] + ("\n" + " ;\n".join(pre) + " ;\n" if pre else "")
+            inserted = len(head) - len(declared) - end
             body = text[end:].rstrip().rstrip(";")
             composed = head + body + ("\n;\n" + " ;\n".join(post) if post else "")
             try:
-                self.store.ox.update(composed, base_iri=base)
+                self.store.update(composed)
             except SyntaxError as exc:
-                message = _caller_position(str(exc), composed, end, len(head) - end)
+                message = _caller_position(
+                    str(exc), composed, [(0, len(declared)), (len(declared) + end, inserted)]
+                )
                 raise ProtocolError(400, f"SPARQL Update syntax error: {message}") from None
 
         await self._in_writer(run)
@@ -400,9 +411,10 @@ class Endpoint:
 _POSITION = re.compile(r"(\d+):(\d+)")
 
 
-def _caller_position(message: str, composed: str, at: int, inserted: int) -> str:
-    """Oxigraph's ``error at LINE:COLUMN`` in ``composed`` (the caller's update with ``inserted``
-    characters of kg's own operations put in at offset ``at``) as a position in the caller's text."""
+def _caller_position(message: str, composed: str, insertions: list[tuple[int, int]]) -> str:
+    """Oxigraph's ``error at LINE:COLUMN`` in ``composed`` as a position in the caller's text:
+    ``composed`` is that text with kg's own text put in, ``(offset, length)`` in ``insertions``
+    (offsets in ``composed``, in order)."""
     m = _POSITION.search(message)
     if m is None:
         return message
@@ -411,13 +423,17 @@ def _caller_position(message: str, composed: str, at: int, inserted: int) -> str
     if line > len(starts):
         return message
     offset = starts[line - 1] + column - 1
-    if offset >= at + inserted:
-        offset -= inserted
-    elif offset > at:
-        offset = at
-    caller = composed[:at] + composed[at + inserted :]
-    before = caller[:offset]
-    where = f"{before.count(chr(10)) + 1}:{offset - (before.rfind(chr(10)) + 1) + 1}"
+    caller, mapped, last = "", None, 0
+    for at, length in insertions:
+        caller += composed[last:at]
+        if mapped is None and offset < at + length:
+            mapped = len(caller) - (at - offset) if offset < at else len(caller)
+        last = at + length
+    caller += composed[last:]
+    if mapped is None:
+        mapped = len(caller) - (len(composed) - offset)
+    before = caller[: max(mapped, 0)]
+    where = f"{before.count(chr(10)) + 1}:{len(before) - (before.rfind(chr(10)) + 1) + 1}"
     return message[: m.start()] + where + message[m.end() :]
 
 

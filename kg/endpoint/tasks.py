@@ -77,14 +77,14 @@ def prepare_update(
     text: str,
     base: str | None,
     prefixes: dict[str, str],
-    meta: str,
+    protected: tuple[str, ...],
     max_depth: int,
     default_graphs: list[str],
     named_graphs: list[str],
 ) -> Prepared:
     """Bound, parse and read an update (ProtocolError when it is refused)."""
     found = scan(text, max_depth)
-    reading = classify.plan_update(text, base, prefixes, meta)
+    reading = classify.plan_update(text, base, prefixes, protected)
     if default_graphs or named_graphs:
         if reading.has_dataset_clause:
             raise ProtocolError(
@@ -92,7 +92,7 @@ def prepare_update(
             )
         text = _with_dataset(text, found, default_graphs, named_graphs)
         found = scan(text, max_depth)
-        reading = classify.plan_update(text, base, prefixes, meta)
+        reading = classify.plan_update(text, base, prefixes, protected)
         if reading.modifies_using != reading.modifies:
             raise ProtocolError(
                 400, "using-graph-uri could not be applied to this update; write USING instead"

@@ -25,7 +25,7 @@ from typing import Any
 
 from kg.extract import resources
 from kg.extract.annotation import Annotation, Ent
-from kg.extract.context import is_body, person_at, person_starting, subject_org
+from kg.extract.context import focus_body, is_body, person_at, person_starting, subject_org
 from kg.extract.nlp import STATE, STATE_ADJ, norm_key
 from kg.model import Kind
 
@@ -57,6 +57,10 @@ def _agent(ann: Annotation, sent: int, verb: int, kinds: tuple[Kind, ...]) -> En
     """Who does what the verb at ``verb`` says: the body the sentence is about, or a person named
     (or referred to) before the verb in the sentence, or the agent of "by X" after it."""
     a, b = ann.sents[sent]
+    if Kind.ORGANIZATION in kinds and verb > a and ann.lowers[verb - 1] == "it" and sent > 0:
+        body = subject_org(ann, sent - 1)  # "For the Asian States it appointed ...": the body before
+        if body is not None and is_body(body):
+            return body
     if Kind.ORGANIZATION in kinds:
         body = subject_org(ann, sent, before=verb)
         if body is not None and is_body(body):
@@ -172,8 +176,8 @@ def _appoints(ann: Annotation, sent: int, r: dict[str, Any]) -> None:
                 agent = _holder(ann, found[1]) if found else None
             chosen = [p for _, p in ann.in_range(a, t, Kind.PERSON)][-1:]
         else:
-            if agent is None:
-                post = _post_before(ann, a, t)
+            if agent is None and t >= 1 and ann.lowers[t - 1] not in ("i", "we"):
+                post = _post_before(ann, max(a, t - 3), t)  # "The Secretary-General today appointed"
                 agent = _holder(ann, post) if post else None
             chosen = _objects(ann, t + 1, b, (Kind.PERSON,), r)
         for p in chosen:
@@ -278,6 +282,13 @@ def _adopts(ann: Annotation, sent: int, r: dict[str, Any]) -> None:
                 if k + 1 < b
                 else None
             )
+            if agent is None:  # "The Conference closed with the adoption of ...": its subject
+                first = ann.in_range(a, t, Kind.EVENT, Kind.ORGANIZATION)
+                agent = (
+                    first[0][1]
+                    if first and first[0][1].kind == Kind.EVENT
+                    else subject_org(ann, sent, before=t)
+                )
             for d in docs:
                 ann.fact(agent, "adopts", d, sent)
                 ev = ann.ent_at(t, Kind.EVENT)
@@ -288,7 +299,14 @@ def _adopts(ann: Annotation, sent: int, r: dict[str, Any]) -> None:
             # "resolution S-16/1, adopted in April after the last Special Session on Syria"
             docs = [e for _, e in ann.in_range(a, t, Kind.DOCUMENT)][-1:]
             ev = next((e for _, e in ann.in_range(t + 1, min(b, t + 12), Kind.EVENT)), None)
-            agent = ev or _agent(ann, sent, t, (Kind.ORGANIZATION,))
+            agent = (
+                ev
+                or _agent(ann, sent, t, (Kind.ORGANIZATION,))
+                or subject_org(ann, sent)
+                or focus_body(ann, t)
+            )
+            if agent is not None and agent.key == "united nations":
+                agent = None  # "adopted by UN Member States": the States, not a body
             for d in docs:
                 ann.fact(agent, "adopts", d, sent)
             continue
@@ -296,6 +314,8 @@ def _adopts(ann: Annotation, sent: int, r: dict[str, Any]) -> None:
             (e for m, e in ann.in_sent(sent, Kind.EVENT) if m.start < t and not e.attrs.get("implied")), None
         )
         body = _agent(ann, sent, t, (Kind.ORGANIZATION,))
+        if body is not None and body.key == "united nations":
+            body = None  # "adopted by UN Member States": the States, not a body
         agent = body
         if event is not None and (body is None or ann.ent_at(a, Kind.EVENT) is event):
             agent = event
@@ -385,16 +405,19 @@ def r_chair_heads() -> frozenset[str]:
 
 
 def _mentions(ann: Annotation, sent: int, r: dict[str, Any]) -> None:
+    """ "resolution 2999 (2031), which endorses the Lake Accord": a document citing another; a
+    quotation "according to a statement" cites through that statement; a person presenting a report."""
     a, b = ann.sents[sent]
     docs = ann.in_range(a, b, Kind.DOCUMENT)
+    statement = next((e for m, e in docs if e.trigger == "statement"), None)
     for t in range(a, b):
         if ann.lowers[t] not in r["mention_verbs"]:
             continue
         before = [e for m, e in docs if m.end <= t]
-        after = [e for m, e in docs if m.start > t]
+        after = [e for m, e in docs if m.start > t and e is not statement]
         if not after:
             continue
-        subject = before[-1] if before else None
+        subject = before[0] if before else statement  # the document the sentence is about
         if subject is None:
             p = next((p for _, p in ann.in_range(a, t, Kind.PERSON)), None)
             subject = p
@@ -410,7 +433,11 @@ def _participants(ann: Annotation, sent: int, r: dict[str, Any]) -> None:
     words = {ann.lowers[t] for t in range(a, b)}
     if not words & r["participation"]:
         return
-    events = [e for _, e in ann.in_sent(sent, Kind.EVENT)]
+    events = [
+        e
+        for _, e in ann.in_sent(sent, Kind.EVENT)
+        if not e.attrs.get("implied") and not e.attrs.get("header")
+    ]
     if not events:
         return
     states = [
@@ -425,21 +452,20 @@ def _participants(ann: Annotation, sent: int, r: dict[str, Any]) -> None:
 
 
 def _own_meetings(ann: Annotation, r: dict[str, Any]) -> None:
-    """A body takes part in its own meetings: "<body> meeting ...", "first meeting of the <body>"."""
+    """A body takes part in its own meetings ("the first meeting of the Human Rights Council"; a
+    session is its work, not an event it attends), and
+    the bodies that elect take part in the election ("the election of five members of the Court")."""
+    electors = {f.subject.id: f.subject for f in ann.facts_of("elects")}
     for ev in ann.of_kind(Kind.EVENT):
-        body = ev.attrs.get("body")
-        if ev.attrs.get("header"):
-            continue  # the meeting a release's header names is its subject, not a participation
-        if isinstance(body, Ent):
-            ann.fact(body, "participatesIn", ev, ev.mentions[0].sent)
+        if ev.attrs.get("header") or ev.attrs.get("implied") or not ev.mentions:
+            continue  # the meeting a release reports is its subject, not a participation
+        sent = ev.mentions[0].sent
+        if ev.trigger in ("election", "elections"):
+            for body in electors.values():
+                ann.fact(body, "participatesIn", ev, sent)
             continue
-        if ev.trigger not in ("meeting", "meetings", "session", "election", "adoption"):
+        if ev.trigger not in ("meeting", "meetings"):
             continue
-        for m in ev.mentions:
-            orgs = [e for _, e in ann.in_range(m.start, m.end, Kind.ORGANIZATION) if is_body(e)]
-            if orgs and ann.lowers[m.start] not in ("its",):
-                ann.fact(orgs[-1], "participatesIn", ev, m.sent)
-                break
-        signed = ev.attrs.get("signed")
-        if signed is not None:
-            continue
+        for org in ann.of_kind(Kind.ORGANIZATION):
+            if is_body(org) and ev.label.endswith(f"of the {org.label}"):
+                ann.fact(org, "participatesIn", ev, sent)

@@ -175,14 +175,8 @@ class Annotation:
         return self.text[self.idx[start] : self.ends[end - 1]] if end > start else ""
 
     def label(self, start: int, end: int) -> str:
-        """The label of tokens ``[start, end)``: their text, spaces collapsed, the usual spelling of
-        hyphenated titles ("Secretary General" -> "Secretary-General")."""
-        text = _SPACES.sub(" ", self.span_text(start, end)).strip()
-        low = text.lower()
-        if "general" in low:
-            for pattern, canon in _CANON:
-                text = pattern.sub(canon, text)
-        return text
+        """The label of tokens ``[start, end)``: their text with spaces collapsed, as the text spells it."""
+        return _SPACES.sub(" ", self.span_text(start, end)).strip()
 
     def sent_text(self, sent: int) -> str:
         a, b = self.sents[sent]
@@ -209,6 +203,8 @@ class Annotation:
         """The entity of ``kind`` with ``key``, made when new."""
         found = self._by_key.get((kind, key))
         if found is not None:
+            if label and label != found.label:
+                found.alt.add(label)  # the same entity, spelled another way
             return found
         n = self._counters[kind] = self._counters.get(kind, 0) + 1
         ent = Ent(kind, key, label, f"{_PREFIX[kind]}-{n}", trigger=trigger)
@@ -425,6 +421,12 @@ class Annotation:
 
 
 def key_of(text: str) -> str:
+    """The key of a name: ``norm_key`` of its usual spelling, so that "Secretary General" and
+    "Secretary-General" (or "Director General") are one key."""
+    low = text.lower()
+    if "general" in low:
+        for pattern, canon in _CANON:
+            text = pattern.sub(canon, text)
     return norm_key(text)
 
 

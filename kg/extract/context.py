@@ -29,12 +29,10 @@ def resolve_body(ann: Annotation, word: str, token: int) -> Ent | None:
     so named before it (else the first one so named after it)."""
     best: tuple[int, Ent] | None = None
     later: tuple[int, Ent] | None = None
-    for org in ann.of_kind(Kind.ORGANIZATION):
-        words = org.label.split()
-        if not words or not (
-            words[-1] == word or (word in ("Court", "Council", "Commission") and word in words)
-        ):
-            continue
+    orgs = [o for o in ann.of_kind(Kind.ORGANIZATION) if o.label.split()[-1:] == [word]]
+    if not orgs and word in ("Court", "Council", "Commission"):  # "the Court": the Court of Justice
+        orgs = [o for o in ann.of_kind(Kind.ORGANIZATION) if word in o.label.split()]
+    for org in orgs:
         for m in org.mentions:
             if m.end - m.start == 1 and ann.texts[m.start] == word:
                 continue  # a bare-word mention of its own

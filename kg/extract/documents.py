@@ -195,6 +195,13 @@ def _left(ann: Annotation, i: int, r: dict[str, Any]) -> int:
         if t in ("'s", "’s") and p >= 1 and texts[p - 1][:1].isupper():
             left = p
             continue
+        if lowers[p] == "and" and p >= 2 and texts[p - 1][:1].isupper() and left < i:
+            k = p - 1  # "Peace, Security and Cooperation Framework": a list of capitalised words
+            while k >= 1 and texts[k][:1].isupper() and texts[k - 1] == ",":
+                k -= 2
+            if (texts[k][:1].isupper() and k < p - 1) or k == p - 1:
+                left = k
+                continue
         if ann.space[p] or not t[:1].isalnum() or lowers[p] in _DETERMINERS:
             break
         if p in ann.sent_starts and t in ("The", "This", "A", "An", "In", "On", "By", "Under"):
@@ -361,7 +368,7 @@ def _statements(ann: Annotation, r: dict[str, Any]) -> None:
                 author = ann.ent_at(k - 1, Kind.PERSON, Kind.ORGANIZATION)
         opening = i >= 2 and lowers[i - 2] == "in" and lowers[i - 1] == "a" and i + 2 < n
         if author is None and opening and ann.texts[i + 1] == ",":  # "In a statement, Robinson ..."
-            author = ann.ent_at(i + 2, Kind.PERSON, Kind.ORGANIZATION)
+            author = ann.ent_at(i + 2, Kind.PERSON, Kind.ORGANIZATION) or _by_surname(ann, i + 2)
         if author is None:
             continue
         if author.kind == Kind.ORGANIZATION:
@@ -377,6 +384,13 @@ def _statements(ann: Annotation, r: dict[str, Any]) -> None:
         doc = ann.entity(Kind.DOCUMENT, norm_key(label), label, trigger="statement")
         ann.mention(doc, i, i + 1, "statement")
         doc.attrs.setdefault("author", author)
+
+
+def _by_surname(ann: Annotation, t: int) -> Ent | None:
+    """The one person already read whose name ends with the word at ``t`` ("Robinson")."""
+    found = [p for p in ann.of_kind(Kind.PERSON) if p.label.split()[-1:] == [ann.texts[t]]]
+    full = [p for p in found if len(p.label.split()) > 1]  # ("Robinson" alone is the same person)
+    return (full or found)[0] if len(full or found) == 1 else None
 
 
 def _short(org: Ent) -> str:

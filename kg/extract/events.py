@@ -72,6 +72,8 @@ def _rules() -> dict[str, Any]:
         out[key] = frozenset(r[key])
     out["actions"] = {k.lower(): v for k, v in r["implied_meeting_actions"].items()}
     out["when"] = frozenset(r["implied_meeting_when"])
+    out["passive_before"] = frozenset(r["passive_before"])
+    out["action_nouns"] = dict(r["action_nouns"])
     return out
 
 
@@ -177,7 +179,7 @@ def _spans(ann: Annotation, r: dict[str, Any]) -> list[tuple[int, int, int, str]
             left = _topic_left(ann, i)
         if trig in r["nominal"]:
             right = _nominal_tail(ann, i + k)
-            if right == i + k and left == i:
+            if (right == i + k and left == i) or _of_a_person(ann, i + k):
                 i += k
                 continue
         else:
@@ -277,7 +279,7 @@ def _tail(ann: Annotation, end: int, trig: str) -> int:
         headline = ann.sent_of[end] in ann.headlines
         while (
             k < n
-            and not (headline and lowers[k] in _headline_verbs())
+            and not (headline and lowers[k] in _headline_verbs() and not ann.gaz[k])
             and (
                 (texts[k][:1].isupper() and texts[k] not in CALENDAR_WORDS)
                 or ann.gaz[k]
@@ -357,6 +359,20 @@ def _lower_words(ann: Annotation, j: int, limit: int) -> int:
         k += 1
         count += 1
     return last
+
+
+def _of_a_person(ann: Annotation, end: int) -> bool:
+    """ "the election of [Minister X,] Ana Ruiz as President": an act within a meeting, not an
+    event of its own (the person's post is read by the posts and roles components)."""
+    if end + 1 >= ann.n or ann.lowers[end] != "of":
+        return False
+    k = end + 1
+    post = ann.starting_at(k, Kind.POST)
+    if post is not None:
+        k = post[0].end
+        while k < ann.n and ann.texts[k] in (",", "the"):
+            k += 1
+    return ann.starting_at(k, Kind.PERSON) is not None
 
 
 def _nominal_tail(ann: Annotation, end: int) -> int:
@@ -497,6 +513,10 @@ def _add(
         if body is not None:
             label = f"{m.group(2)} of the {body.label}"
     key = norm_key(label)
+    header = _header_of(ann, label, sent, trig)
+    if header is not None:  # "they held an emergency meeting today": the meeting the header names
+        ann.mention(header, left, right, "event-ref")
+        return
     target = ann.find(Kind.EVENT, key)
     if target is None:
         for ev in ann.of_kind(Kind.EVENT):
@@ -578,6 +598,20 @@ def _shares_name(a: str, b: str) -> bool:
     return len(content) >= 2 and all(w in long for w in content)
 
 
+def _header_of(ann: Annotation, label: str, sent: int, trig: str) -> Ent | None:
+    """The meeting a release's header names, when a sentence describes it again ("an emergency
+    meeting of the Security Council today")."""
+    if trig != "meeting":
+        return None
+    a, b = ann.sents[sent]
+    today = any(ann.lowers[t] in ("today", "morning", "afternoon", "evening") for t in range(a, b))
+    for ev in ann.of_kind(Kind.EVENT):
+        body = ev.attrs.get("body")
+        if ev.attrs.get("header") and isinstance(body, Ent) and today and label.endswith(body.label):
+            return ev
+    return None
+
+
 def _same_act(a: str, b: str) -> bool:
     """ "election of the 47 members of the Council" and "election of the members of the new Human
     Rights Council": one act (the same trigger, the same object)."""
@@ -623,10 +657,12 @@ def _implied_meetings(ann: Annotation, r: dict[str, Any]) -> None:
         a, b = ann.sents[sent]
         if ann.dateline_end and ann.idx[a] < ann.dateline_end:
             a = ann.token_at(ann.dateline_end) + 1  # the sentence after its dateline
-        for t in range(a, min(b, a + 12)):
+        for t in range(a, min(b, a + 30)):
             gerund = r["actions"].get(ann.lowers[t])
             if gerund is None or ann.quoted[t]:
                 continue
+            if t > a and ann.lowers[t - 1] in r["passive_before"]:
+                continue  # "is considered elected", "was adopted": nobody acts in the sentence
             body = subject_org(ann, sent, before=t)
             if body is None or not is_body(body) or body.key == "united nations" or body.id in done:
                 break
@@ -652,10 +688,19 @@ def _implied_meetings(ann: Annotation, r: dict[str, Any]) -> None:
                 ann.mention(header, t, t + 1, "implied-meeting")
                 done.add(body.id)
                 break
+            if not sitting and any(
+                e.label.endswith(f"of the {body.label}") and e.first() < t for e in ann.of_kind(Kind.EVENT)
+            ):
+                break  # "... concluded its special session. The Council adopted ...": at that session
             label = f"{body.label} meeting {gerund}"
             ev = ann.entity(Kind.EVENT, norm_key(label), label, trigger="meeting")
+            nominal = r["action_nouns"].get(gerund)
+            if nominal:
+                ev.alt.add(f"{body.label} {nominal}")  # "General Assembly election"
             ev.attrs["implied"] = True
             ev.attrs["body"] = body
+            if ann.reference is not None and not sentence_dates(ann, sent):
+                ev.attrs["release_day"] = True  # "The Council elected ...": on the release's day
             ann.mention(ev, t, t + 1, "implied-meeting")
             done.add(body.id)
             break
@@ -721,6 +766,8 @@ def _dates(ann: Annotation, ev: Ent, r: dict[str, Any]) -> None:
         start = PartialDate.from_date(first)
     if start is not None and end is not None and dates_order(end) < dates_order(start):
         end = None
+    if start is None and ev.attrs.get("release_day") and ann.reference is not None:
+        start = PartialDate.from_date(ann.reference)
     if ev.trigger in r["single_day_triggers"] and start is not None and end is None and start.day is not None:
         end = start
     if start is not None:

@@ -34,7 +34,8 @@ def prune(ann: Annotation) -> None:
             ann.remove(post)
             continue
         bare = re.sub(r"^(the |un |united nations |u\.n\. )+", "", post.key)
-        if not re.search(r" (of|for|to|in|on|at) ", bare) and bare not in always and post.key not in always:
+        named = sum(1 for w in post.label.split() if w[:1].isupper()) >= 2  # "High Representative"
+        if not re.search(r" (of|for|to|in|on|at) ", bare) and bare not in always and not named:
             ann.remove(post)
     by_person: dict[str, list[Ent]] = {}
     for held in ann.facts_of("holds"):
@@ -51,6 +52,7 @@ def prune(ann: Annotation) -> None:
                     same_status = other is None or (
                         lesser is not None and lesser.attrs.get("status") == other.attrs.get("status")
                     )
+                    same_status = same_status or len(a.key.split()) == 1  # "Commissioner": a short name
                     if lesser is not None and same_status:
                         ann.drop_fact(lesser)
                         if not any(True for _ in ann.facts_of("holds", obj=a)):

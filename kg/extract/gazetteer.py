@@ -35,6 +35,18 @@ def _tables() -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
 
 
 @cache
+def _document_phrases() -> tuple[str, ...]:
+    """The documents' several-word triggers ("Programme of Action"), which no organisation's name has."""
+    return tuple(f" {t} " for t in resources.load("documents")["triggers"] if " " in t)
+
+
+@cache
+def _title_case_verbs() -> frozenset[str]:
+    """Verbs a headline writes in title case ("... Invites Organization as Observer")."""
+    return frozenset(resources.load("furniture")["title_case_verbs"])
+
+
+@cache
 def _generic() -> dict[str, frozenset[str]]:
     rules = resources.load("organizations")["generic"]
     return {k: frozenset(v) for k, v in rules.items() if isinstance(v, list)}
@@ -42,6 +54,7 @@ def _generic() -> dict[str, frozenset[str]]:
 
 def run(ann: Annotation) -> None:
     _tabled(ann)
+    _united_nations(ann)
     _generic_orgs(ann)
     _regional_groups(ann)
     _acronyms(ann)
@@ -71,6 +84,21 @@ def _tabled(ann: Annotation) -> None:
         ann.mention(e, ent.start, ent.end, rule)
         if label != STATE_ADJ:
             e.alt.add(ann.label(ent.start, ent.end))
+
+
+def _united_nations(ann: Annotation) -> None:
+    """ "UN" inside another name ("UN Headquarters", "UN Security Council", "UN Secretary-General")
+    says "United Nations" too: a mention of the United Nations of its own."""
+    for i, t in enumerate(ann.texts):
+        if t not in ("UN", "U.N."):
+            continue
+        named = ann.ent_at(i, Kind.ORGANIZATION)
+        if named is not None and named.key == "united nations":
+            continue
+        un = ann.entity(Kind.ORGANIZATION, "united nations", "United Nations")
+        un.attrs.setdefault("type", "organ")
+        un.attrs.setdefault("acronyms", ["UN", "U.N."])
+        ann.mention(un, i, i + 1, "acronym")
 
 
 _ORG_SUFFIXES = frozenset(
@@ -144,7 +172,9 @@ def _generic_orgs(ann: Annotation) -> None:
             while left > 0:
                 p = left - 1
                 pt = texts[p]
-                if ann.sent_of[p] in ann.headlines and p in ann.sent_starts:
+                if ann.sent_of[p] in ann.headlines and (
+                    p in ann.sent_starts or ann.lowers[p] in _title_case_verbs()
+                ):
                     break
                 if (pt[:1].isupper() and (pt.isalpha() or _ACRONYM.match(pt) or "-" in pt)) and (
                     pt not in _NOT_BEFORE and pt not in ("A", "An", "This", "That", "These", "Its")
@@ -164,9 +194,12 @@ def _generic_orgs(ann: Annotation) -> None:
                 i = end
                 continue
         i += 1
+    doc_names = _document_phrases()
     for start, end in found:
         if all(ann.gaz[k] == ORG for k in range(start, end) if not ann.space[k]):
             continue
+        if any(phrase in f" {ann.label(start, end)} " for phrase in doc_names):
+            continue  # "Programme of Action on Water" is a document
         # the text's own expansion of a known acronym ("IOM [International Office of Migration]")
         k = start - 1
         while k > 0 and texts[k][:1].isupper() and texts[k].isalpha():

@@ -140,6 +140,13 @@ def run(ann: Annotation) -> None:
     accepted.sort(key=lambda a: (-(a[0].names), a[0].start))
     for nr, cue, gender in accepted:
         _add_person(ann, nr, cue, gender, r)
+    # a place or State named inside a person's name ("Ana Lima") is not a mention of its own
+    for person in ann.of_kind(Kind.PERSON):
+        for m in person.mentions:
+            for other in ann.of_kind(Kind.PLACE):
+                for om in list(other.mentions):
+                    if m.start <= om.start and om.end <= m.end:
+                        ann.drop_mention(other, om)
     # the same full name again where no cue stands beside it
     full = {fold(p.label): p for p in ann.of_kind(Kind.PERSON) if len(p.label.split()) >= 2}
     for nr in rejected:
@@ -244,6 +251,7 @@ def _cue(ann: Annotation, nr: Run, r: dict[str, Any]) -> tuple[str | None, str |
         while (
             k < ann.n
             and steps < 5
+            and ann.starting_at(k, Kind.POST) is None
             and (
                 lowers[k] in ("the", "a", "an", "its", "his", "her")
                 or (texts[k][:1].islower() and texts[k].isalpha())

@@ -27,9 +27,9 @@ from typing import Any
 from spacy.matcher import PhraseMatcher
 
 from kg.extract import resources
-from kg.extract.annotation import Annotation, Ent
+from kg.extract.annotation import Annotation, Ent, key_of
 from kg.extract.context import BODY_WORDS, GENERIC_BODY, focus_body, resolve_body, subject_org
-from kg.extract.nlp import CALENDAR_WORDS, ORG, STATE, STATE_ADJ, get_nlp, institution_words, norm_key
+from kg.extract.nlp import CALENDAR_WORDS, ORG, STATE, STATE_ADJ, get_nlp, institution_words
 from kg.model import Kind
 
 _ORDINAL = re.compile(
@@ -61,8 +61,10 @@ def _rules() -> dict[str, Any]:
     out["stop"] = frozenset(people["stopwords"])
     out["bureau"] = frozenset(h.lower() for h in r["bureau_heads"])
     out["national"] = frozenset(h.lower() for h in r["national_heads"])
+    out["national_last"] = frozenset(h.lower().split()[-1] for h in r["national_heads"])
     out["un_heads"] = tuple(r["un_heads"])
     out["heads_need_of"] = frozenset(r["heads_need_of"])
+    out["topic_heads"] = frozenset(r["topic_heads"])
     return out
 
 
@@ -91,7 +93,22 @@ def run(ann: Annotation) -> None:
         left, right, label, head, status, plural = span
         taken.update(range(left, right))
         label = _complete(ann, label, head, left, right, start, end, r)
-        post = ann.entity(Kind.POST, norm_key(label), label, trigger=ann.lowers[start])
+        state = _state_after_name(ann, right)
+        if (
+            state is not None
+            and " of " not in f" {label} "
+            and head.lower().split()[-1] in r["national_last"]
+        ):
+            label = f"{label} of {state.label}"  # "Prime Minister Ida Berg of Norway"
+            ann.entity(Kind.POST, key_of(label), label).attrs.setdefault("of", state)
+        if (
+            left > 0
+            and left == start
+            and ann.texts[left - 1] in BODY_WORDS
+            and label != ann.label(left, right)
+        ):
+            left -= 1  # "Council president": the body's word names the post too
+        post = ann.entity(Kind.POST, key_of(label), label, trigger=ann.lowers[start])
         m = ann.mention(post, left, right, "post")
         m.attrs.update(status=status, plural=plural, head=ann.label(start, end).lower())
         _post_of(ann, post, left, right, r)
@@ -124,8 +141,8 @@ def _read(
     possessive_before = prev >= 1 and texts[prev] in ("'s", "’s")
     before_name = nxt is not None and ann.name_like[nxt] and texts[nxt] not in r["stop"]
     named = body_before or possessive_before or (prev >= 0 and lowers[prev] == "vice")
-    if head in r["honorific_heads"] and before_name and not named:
-        return None  # "Ambassador Rita Mensah": an honorific
+    if head in r["honorific_heads"] and before_name and not named and _state_after_name(ann, end) is None:
+        return None  # "Ambassador Rita Mensah": an honorific ("President Ann Lee of Chile": a post)
     if head[0].islower() and head.lower() in r["need_context"]:
         ok = nxt is not None and lowers[nxt] in ("of", "for", "to", "at")
         ok = ok or (prev >= 0 and (texts[prev] in r["modifiers_by_last"] or lowers[prev] in r["status"]))
@@ -167,6 +184,8 @@ def _read(
     elif k >= 1 and lowers[k] in ("appointed", "elected") and lowers[k - 1] in ("newly",):
         status = "appointed"
     right = tail_end(ann, end, r)
+    if right == end and head.lower().rstrip("s") in r["topic_heads"]:
+        right = _topic_tail(ann, end)  # "co-facilitators of the modalities for the adoption of ..."
     singular = r["plural"].get(head.lower())
     if singular is None:
         return left, right, ann.label(left, right), ann.label(left, end), status, False
@@ -206,10 +225,57 @@ def tail_end(ann: Annotation, end: int, r: dict[str, Any] | None = None) -> int:
                 break
             if t == "and" and k < n and texts[k] in ("'s", "’s"):
                 break
+            if t == "and" and _starts_post(ann, j):
+                break  # "Under-Secretary-General for Humanitarian Affairs| and Special Envoy for Darfur"
             right = i = k
             continue
         break
     return right
+
+
+def _topic_tail(ann: Annotation, end: int) -> int:
+    """ "of the negotiations on the New York Declaration": a lower-case topic after a facilitator."""
+    n = ann.n
+    if end + 2 >= n or ann.lowers[end] not in ("of", "for", "on") or ann.lowers[end + 1] != "the":
+        return end
+    stop = {"and", "announced", "said", "that", "which", "who", "was", "were", "is", "are", "will", "to"}
+    k = end + 2
+    last = end
+    while k < n and k - end < 14:
+        t = ann.texts[k]
+        if not (t.isalpha() or "-" in t) or ann.lowers[k] in stop:
+            break
+        if ann.lowers[k] in GENERIC_BODY or ann.lowers[k].endswith("-based"):
+            return end  # "of the Geneva-based body": the body, named elsewhere
+        if ann.lowers[k] not in ("of", "the", "for", "on", "a", "an"):
+            last = k + 1
+        k += 1
+    return last
+
+
+def _state_after_name(ann: Annotation, end: int) -> Ent | None:
+    """The State in "<post> Ann Lee of Chile": a name of up to four words, then "of" and a State."""
+    k = end
+    while k < ann.n and k - end < 4 and ann.name_like[k] and not ann.gaz[k]:
+        k += 1
+    if k == end or k + 1 >= ann.n or ann.lowers[k] != "of":
+        return None
+    j = k + 1 + (ann.lowers[k + 1] == "the")
+    return ann.ent_at(j, Kind.STATE) if j < ann.n and ann.gaz[j] == STATE else None
+
+
+def _starts_post(ann: Annotation, k: int) -> bool:
+    """Whether a post's name (a head, maybe after its modifiers) starts at token ``k``."""
+    return any(start == k for _, start, _ in _heads_at(ann)) or any(
+        start == k + 1 and ann.texts[k] in _rules()["modifiers_by_last"] for _, start, _ in _heads_at(ann)
+    )
+
+
+def _heads_at(ann: Annotation) -> list[tuple[int, int, int]]:
+    found: list[tuple[int, int, int]] | None = ann.__dict__.get("_post_heads")
+    if found is None:
+        found = ann.__dict__["_post_heads"] = [(0, s, e) for _, s, e in _matcher()(ann.doc)]
+    return found
 
 
 def _tail_word(ann: Annotation, k: int, not_first: bool, r: dict[str, Any]) -> bool:
@@ -321,6 +387,11 @@ def _post_of(ann: Annotation, post: Ent, left: int, right: int, r: dict[str, Any
     """``of``: the State or organisation a post belongs to (named in it, else the UN for UN posts)."""
     if "of" in post.attrs:
         return
+    if left >= 2 and ann.texts[left - 1] in ("'s", "’s"):  # "Denmark's Permanent Representative"
+        state = ann.ent_at(left - 2, Kind.STATE)
+        if state is not None:
+            post.attrs["of"] = state
+            return
     for t in range(left, right):
         found = ann.ent_at(t, Kind.STATE)
         if found is not None:
@@ -330,11 +401,6 @@ def _post_of(ann: Annotation, post: Ent, left: int, right: int, r: dict[str, Any
         found = ann.ent_at(t, Kind.ORGANIZATION)
         if found is not None:
             post.attrs["of"] = found
-            return
-    if left >= 2 and ann.texts[left - 1] in ("'s", "’s"):
-        state = ann.ent_at(left - 2, Kind.STATE)
-        if state is not None:
-            post.attrs["of"] = state
             return
     key = post.key
     if any(key == h or key.startswith(h + " ") or key.startswith("un " + h) for h in r["un_heads"]):

@@ -53,9 +53,11 @@ def run(ann: Annotation) -> None:
         event = _event_of(ann, sent, verb, main)
         if event is not None:
             ann.fact(speaker, "speaksAt", event, sent)
-        # what a speaker cites: the documents named in what they said
-        for m, doc in ann.in_sent(sent, Kind.DOCUMENT):
-            if doc.trigger != "statement" and ann.sent_of[m.start] == sent:
+        # what a speaker cites: the reports, resolutions and texts named in what they said (not
+        # the documents the meeting itself adopts, which are its subject)
+        adopted = {f.object.id for f in ann.facts_of("adopts")}
+        for _m, doc in ann.in_sent(sent, Kind.DOCUMENT):
+            if doc.trigger in _CITED and doc.id not in adopted:
                 ann.fact(speaker, "mentions", doc, sent)
 
 
@@ -63,8 +65,13 @@ def _speaker(ann: Annotation, sent: int, spans: list[tuple[int, int]]) -> tuple[
     a, b = ann.sents[sent]
     speech = _speech()
     for t in range(a, b):
-        if ann.lowers[t] not in speech or ann.quoted[t]:
-            continue
+        if (
+            ann.lowers[t] not in speech
+            or ann.quoted[t]
+            or not ann.texts[t].islower()
+            or ann.covered(t, t + 1)
+        ):
+            continue  # ("African States" names no speech)
         for k in (t - 1, t + 1, t + 2):
             if a <= k < b and not ann.quoted[k]:
                 p = _who(ann, k)
@@ -106,6 +113,19 @@ def _holder_by_head(ann: Annotation, post: Ent) -> Ent | None:
     return next(iter(found.values())) if len(found) == 1 else None
 
 
+_CITED = frozenset(
+    {
+        "report",
+        "resolution",
+        "symbol",
+        "statute",
+        "charter",
+        "convention",
+        "declaration",
+        "covenant",
+        "treaty",
+    }
+)
 _MEETINGS = frozenset(
     {
         "meeting",
@@ -145,9 +165,10 @@ def main_event(ann: Annotation) -> Ent | None:
             continue  # still to come
         on_day = ref is not None and day is not None and abs((day - ref).days) <= 1
         mentions = len(ev.mentions)
-        if not on_day and mentions < 2 and not ev.attrs.get("header"):
+        own = ev.attrs.get("header") or ev.attrs.get("implied")  # the meeting the release reports
+        if not on_day and mentions < 2 and not own:
             continue
-        score = (1 if on_day or ev.attrs.get("header") else 0, mentions)
+        score = (1 if on_day or own else 0, mentions)
         if best is None or score > best[0]:
             best = (score, ev)
     return best[1] if best else None

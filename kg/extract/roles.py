@@ -325,19 +325,37 @@ def _successions(ann: Annotation, r: dict[str, Any]) -> None:
                 continue
             previous = found[1]
             posts = [(m, e) for m, e in ann.in_sent(sent, Kind.POST)]
-            if not posts:
-                continue
-            near = min(posts, key=lambda me: min(abs(me[0].end - t), abs(me[0].start - found[0].end)))
-            post = near[1]
-            holders = [
-                f for f in ann.facts_of("holds", obj=post) if sent in f.sents and f.subject is not previous
-            ]
+            if posts:
+                near = min(posts, key=lambda me: min(abs(me[0].end - t), abs(me[0].start - found[0].end)))
+                post = near[1]
+                holders = [
+                    f
+                    for f in ann.facts_of("holds", obj=post)
+                    if sent in f.sents and f.subject is not previous
+                ]
+            else:  # "He succeeds Dr. X": the post he was just elected or appointed to
+                successor = _subject_before(ann, a, t)
+                fresh = [
+                    f
+                    for f in ann.facts_of("holds", subject=successor)
+                    if f.attrs.get("status") in ("elected", "appointed", "re-elected", "reappointed")
+                ]
+                if successor is None or len(fresh) != 1:
+                    continue
+                post, holders = fresh[0].object, fresh
             if not holders:
                 continue
             for f in holders:
                 if f.attrs.get("status") == "current":
                     f.attrs["status"] = "appointed"
             ann.fact(previous, "holds", post, sent, status="outgoing")
+
+
+def _subject_before(ann: Annotation, a: int, t: int) -> Ent | None:
+    for j in range(t - 1, a - 1, -1):
+        if ann.lowers[j] in ("he", "she") or ann.covered(j, j + 1, Kind.PERSON):
+            return person_at(ann, j)
+    return None
 
 
 # -- nationality and representation -----------------------------------------------------------

@@ -19,7 +19,7 @@ import pyoxigraph as ox
 
 from kg.errors import InputError
 from kg.link.records import Candidate, LinkDecision, graph_triples
-from kg.store import Store
+from kg.store import GraphStore
 
 METHOD = "person-confirmed"
 
@@ -74,7 +74,7 @@ def confirmed_graph_iri(base: str) -> str:
     return f"{base}graph/links-confirmed"
 
 
-def confirmed_decisions(store: Store, path: Path) -> list[LinkDecision]:
+def confirmed_decisions(store: GraphStore, path: Path) -> list[LinkDecision]:
     """The decisions of a reviewed file, checked against the store (nothing is written)."""
     rows = read_confirmations(path)
     for row in rows:
@@ -100,12 +100,12 @@ def confirmed_decisions(store: Store, path: Path) -> list[LinkDecision]:
     return decisions
 
 
-def write_confirmed(store: Store, decisions: list[LinkDecision]) -> None:
+def write_confirmed(store: GraphStore, decisions: list[LinkDecision]) -> None:
     triples: list[ox.Triple] = graph_triples(store.base, decisions)
     store.replace_graph(confirmed_graph_iri(store.base), triples)
 
 
-def confirm_links(store: Store, path: Path) -> list[LinkDecision]:
+def confirm_links(store: GraphStore, path: Path) -> list[LinkDecision]:
     """Replace ``graph/links-confirmed`` with the links of ``path`` (each subject must be in the store)."""
     decisions = confirmed_decisions(store, path)
     write_confirmed(store, decisions)

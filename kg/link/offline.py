@@ -30,7 +30,7 @@ import pyoxigraph as ox
 from kg.link import tables
 from kg.link.records import Candidate, Decision, LinkDecision, content_hash, graph_triples
 from kg.namespaces import DBR, GEONAMES, KG, WD, sparql_prologue
-from kg.store import Store
+from kg.store import GraphStore
 
 METHOD = "offline-table"
 #: Minimum score of an offline link (a place's population share times its name weight).
@@ -50,7 +50,7 @@ PLACES_QUERY = """SELECT DISTINCT ?s ?l ?iso3 WHERE {
 }"""
 
 
-def _select(store: Store, query: str) -> list[dict[str, str]]:
+def _select(store: GraphStore, query: str) -> list[dict[str, str]]:
     rows = cast(ox.QuerySolutions, store.query(sparql_prologue() + query))
     names = [v.value for v in rows.variables]
     out: list[dict[str, str]] = []
@@ -235,7 +235,7 @@ def link_places(rows: Iterable[tuple[str, str, str]]) -> list[LinkDecision]:
 # -- the contract ------------------------------------------------------------------------------
 
 
-def offline_decisions(store: Store) -> list[LinkDecision]:
+def offline_decisions(store: GraphStore) -> list[LinkDecision]:
     """Every offline decision for the entities in ``store``."""
     states = [(r["s"], r["iso3"]) for r in _select(store, STATES_QUERY) if "iso3" in r]
     kg_ns = str(KG)
@@ -244,7 +244,7 @@ def offline_decisions(store: Store) -> list[LinkDecision]:
     return link_states(states) + link_bodies(orgs) + link_places(places)
 
 
-def offline_link_triples(store: Store) -> tuple[list[ox.Triple], str]:
+def offline_link_triples(store: GraphStore) -> tuple[list[ox.Triple], str]:
     """The links graph for the entities now in ``store`` and a time-independent hash of it.
 
     The pipeline stores it with ``store.ensure_graph(f"{store.base}graph/links", triples, hash)``.

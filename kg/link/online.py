@@ -45,7 +45,7 @@ from kg.link.errors import BadResponse, RateLimited, ServiceUnavailable
 from kg.link.records import Candidate, Decision, LinkDecision, graph_triples
 from kg.link.tables import normalize
 from kg.namespaces import KG, WD, sparql_prologue
-from kg.store import Store
+from kg.store import GraphStore
 
 #: The public Wikidata reconciliation service (W3C Reconciliation API; documented at wikidata.reconci.link).
 DEFAULT_RECONCILE_URL = "https://wikidata.reconci.link/en/api"
@@ -118,7 +118,7 @@ class OnlineReport:
         return sum(1 for d in self.decisions if d.decision == decision)
 
 
-def targets_in(store: Store) -> list[Target]:
+def targets_in(store: GraphStore) -> list[Target]:
     """The entities of the store that online linking considers (not yet linked to Wikidata)."""
     query = ENTITIES_QUERY % online_graph_iri(store.base)
     rows = cast(ox.QuerySolutions, store.query(sparql_prologue() + query))
@@ -362,7 +362,7 @@ def online_graph_iri(base: str) -> str:
     return f"{base}graph/links-online"
 
 
-def write_online_graph(store: Store, decisions: Sequence[LinkDecision]) -> bool:
+def write_online_graph(store: GraphStore, decisions: Sequence[LinkDecision]) -> bool:
     """Replace ``graph/links-online`` with ``decisions`` (one transaction); False if nothing changed."""
     graph = online_graph_iri(store.base)
     triples = graph_triples(store.base, decisions)
@@ -373,7 +373,7 @@ def write_online_graph(store: Store, decisions: Sequence[LinkDecision]) -> bool:
 
 
 def link_online(
-    store: Store,
+    store: GraphStore,
     config: OnlineConfig | None = None,
     cache: AnswerCache | None = None,
     http: httpx.Client | None = None,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -20,6 +19,7 @@ from kg.endpoint import create_app
 from kg.endpoint.server import config as server_config
 from kg.settings import Settings
 from kg.store import Store
+from tests.conftest import free_port
 
 BASE = "https://kg.example/id/"
 KG = "https://kg.example/ontology#"
@@ -77,12 +77,6 @@ class Live:
     url: str
     app: object
     store: Store
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="session")

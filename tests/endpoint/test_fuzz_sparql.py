@@ -179,7 +179,7 @@ def run_if_allowed(text: str, update: bool, listener: Counter) -> None:
     before = listener.count
     try:
         if update:
-            prepared = tasks.prepare_update(text, None, {}, META, 100, [], [])
+            prepared = tasks.prepare_update(text, None, {}, (META,), 100, [], [])
             classify.check_remote(prepared.reading, False, ())
         else:
             check(Job(text, "json", None, max_depth=100, remote=Remote(False, ())))

@@ -139,7 +139,7 @@ META = "https://kg.example/id/graph/meta"
 
 
 def prepare(text: str, using: list[str] | None = None, named: list[str] | None = None) -> tasks.Prepared:
-    return tasks.prepare_update(text, None, {}, META, 100, using or [], named or [])
+    return tasks.prepare_update(text, None, {}, (META,), 100, using or [], named or [])
 
 
 @pytest.mark.parametrize(
