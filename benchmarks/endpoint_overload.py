@@ -19,15 +19,12 @@ import argparse
 import os
 import platform
 import re
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 import urllib.parse
 from pathlib import Path
-
-import pyoxigraph as ox
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import endpoint_bench as bench
@@ -70,23 +67,7 @@ def overload(url: str, paths: list[str], duration: int, folder: Path) -> dict[st
     listing.write_text("\n".join(paths) + "\n")
     script = folder / "overload.lua"
     script.write_text(STATUS_LUA % {"listing": listing, "accept": bench.ACCEPT})
-    base = url.split("/", 3)
-    out = subprocess.run(
-        [
-            "wrk",
-            "-t2",
-            "-c200",
-            f"-d{duration}s",
-            "--timeout",
-            "30s",
-            "-s",
-            str(script),
-            f"{base[0]}//{base[2]}",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    out = bench.run_wrk(url, script, duration, 200)
     statuses = {int(a): int(b) for a, b in re.findall(r"STATUS (\d+) (\d+)", out)}
     return {
         "statuses": statuses,
@@ -135,13 +116,7 @@ def main() -> None:
     args = ap.parse_args()
     tmp = args.keep or Path(tempfile.mkdtemp(prefix="kg-overload-"))
     folder = tmp / f"n{args.size}"
-    nq, nt, _ = corpus.write(args.size, folder)
-    store = folder / "store"
-    if not store.exists():
-        s = ox.Store(str(store))
-        s.bulk_load(path=str(nq), format=ox.RdfFormat.N_QUADS)
-        s.flush()
-        del s
+    nt, _, store = bench.corpus_store(args.size, folder)
     print(
         f"# machine: {platform.machine()}, {os.cpu_count()} cores; corpus {args.size:,} triples; wrk -c200 {args.duration}s"
     )
