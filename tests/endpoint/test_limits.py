@@ -15,7 +15,7 @@ RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?
 @pytest.fixture(scope="module")
 def strict(live_factory):
     return live_factory(
-        "strict", query_timeout=1.0, max_rows=3, max_body=2000, allow_update=True, token=TOKEN
+        "strict", query_timeout=5.0, max_rows=3, max_body=2000, allow_update=True, token=TOKEN
     )
 
 
