@@ -163,8 +163,29 @@ done = function(summary, latency, requests)
 end
 """
     )
+    out = run_wrk(url, script, duration, connections)
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    stats = json.loads(out.split("JSON", 1)[1].splitlines()[0])
+    return rps, stats["p50"], stats["p99"], stats["non2xx"] + stats["errors"], stats["requests"]
+
+
+def corpus_store(size: int, folder: Path) -> tuple[Path, int, Path]:
+    """The generated corpus of ``size`` triples in ``folder``: its N-Triples file, its
+    default-graph triples, and a store loaded with it (made once, kept)."""
+    nq, nt, default = corpus.write(size, folder)
+    store = folder / "store"
+    if not store.exists():
+        s = ox.Store(str(store))
+        s.bulk_load(path=str(nq), format=ox.RdfFormat.N_QUADS)
+        s.flush()
+        del s
+    return nt, default, store
+
+
+def run_wrk(url: str, script: Path, duration: int, connections: int) -> str:
+    """wrk's output for ``script`` against the server of ``url``."""
     base = url.split("/", 3)
-    out = subprocess.run(
+    return subprocess.run(
         [
             "wrk",
             "-t2",
@@ -180,9 +201,6 @@ end
         text=True,
         check=True,
     ).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    stats = json.loads(out.split("JSON", 1)[1].splitlines()[0])
-    return rps, stats["p50"], stats["p99"], stats["non2xx"] + stats["errors"], stats["requests"]
 
 
 def python_client(
@@ -360,13 +378,7 @@ def main() -> None:
     for size in map(int, args.sizes.split(",")):
         folder = tmp / f"n{size}"
         t = time.time()
-        nq, nt, default = corpus.write(size, folder)
-        store = folder / "store"
-        if not store.exists():
-            s = ox.Store(str(store))
-            s.bulk_load(path=str(nq), format=ox.RdfFormat.N_QUADS)
-            s.flush()
-            del s
+        nt, default, store = corpus_store(size, folder)
         print(
             f"# corpus {size:,}: {default:,} default-graph triples, {len(ox.Store.read_only(str(store))):,} quads "
             f"(generated and loaded in {time.time() - t:.0f}s)"

@@ -66,7 +66,7 @@ def build(
     from kg.progress import Progress
 
     cfg = _settings(store=store, base=base, link_offline=link)
-    files = discover(list(paths))
+    files = discover(list(paths), warn=lambda message: click.echo(f"kg: warning: {message}", err=True))
     db, held = None, None
     try:
         db = _open(cfg, must_exist=False)

@@ -8,6 +8,7 @@
     │   └── StoreInUse           another process (kg serve, kg build) holds the store
     ├── ValidationFailed         data that does not conform to the shapes (exit 1)
     ├── ExtractionError          text from which nothing can be read (exit 2)
+    ├── SandboxError             kg serve cannot take the network away from query code (exit 2)
     └── kg.link.errors.NetworkError   a linking service failed; the store is unchanged (exit 3)
 
 The CLI converts these at one boundary (cli.py) into a one-line message and the exit code;
@@ -61,3 +62,7 @@ class ValidationFailed(KGError):
 
 class ExtractionError(KGError):
     """A document from which nothing at all can be extracted."""
+
+
+class SandboxError(KGError):
+    """The endpoint cannot confine the code that runs callers' SPARQL (see kg.endpoint.sandbox)."""

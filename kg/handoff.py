@@ -16,18 +16,27 @@ back one JSON line per document (``{"document": ...}``), then ``{"done": {store 
 
 The file is removed when the server stops; a stale one (a killed server) is harmless: the store
 is then not locked, so ``kg build`` opens it directly and never reads the file.
+
+The folder of the store may be shared, so neither side trusts what it finds there: the server
+writes the file through a fresh ``mkstemp`` file (``O_EXCL``, mode 0600, an unpredictable name)
+renamed into place, and ``kg build`` uses it only if it is a regular file (not a link) owned by
+its own user and readable by no one else, naming a server on this machine's loopback.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import json
 import os
 import secrets
+import stat
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from kg.errors import StoreError, StoreInUse
 
@@ -62,28 +71,73 @@ def publish(store: Path, url: str) -> str:
     """Write the handoff file for a server at ``url``; its fresh secret."""
     secret = secrets.token_urlsafe(32)
     target = path_for(store)
-    tmp = target.with_name(target.name + f".{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as f:
-        json.dump({"url": url, "pid": os.getpid(), "secret": secret}, f)
-    os.replace(tmp, target)
+    fd, tmp = tempfile.mkstemp(prefix=target.name + ".", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w") as f:
+            json.dump({"url": url, "pid": os.getpid(), "secret": secret}, f)
+        os.replace(tmp, target)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
     return secret
 
 
 def withdraw(store: Path, secret: str) -> None:
     """Remove the handoff file if it is still this server's."""
-    found = read(store)
+    try:
+        found = read(store)
+    except StoreError:
+        return
     if found is not None and found.secret == secret:
         with contextlib.suppress(OSError):
             path_for(store).unlink()
 
 
 def read(store: Path) -> Handoff | None:
+    """The handoff file beside ``store``, None when there is none. StoreError when there is one
+    kg build must not trust (another user's, readable by others, a link, a remote URL)."""
+    path = path_for(store)
     try:
-        data = json.loads(path_for(store).read_text())
-        return Handoff(str(data["url"]), int(data["pid"]), str(data["secret"]))
-    except (OSError, ValueError, KeyError, TypeError):
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except FileNotFoundError:
         return None
+    except OSError as exc:
+        raise StoreError(
+            f"{path}: the server's handoff file cannot be opened ({exc.strerror}); remove it"
+        ) from None
+    with os.fdopen(fd, "rb") as f:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o077:
+            raise StoreError(
+                f"{path}: this handoff file is not one kg serve wrote for you (it must be your own regular "
+                "file, readable by you only); it is not used: remove it"
+            )
+        raw = f.read(64 * 1024)
+    try:
+        data = json.loads(raw)
+        found = Handoff(str(data["url"]), int(data["pid"]), str(data["secret"]))
+    except (ValueError, KeyError, TypeError):
+        return None
+    if not _on_loopback(found.url):
+        raise StoreError(
+            f"{path}: the handoff file names {found.url!r}, not a server on this machine; not used"
+        )
+    return found
+
+
+def _on_loopback(url: str) -> bool:
+    """Whether ``url`` is plain http to a loopback address of this machine."""
+    parts = urlsplit(url)
+    try:
+        return (
+            parts.scheme == "http"
+            and not parts.username
+            and parts.hostname is not None
+            and ipaddress.ip_address(parts.hostname).is_loopback
+        )
+    except ValueError:
+        return parts.scheme == "http" and parts.hostname == "localhost" and not parts.username
 
 
 def build_via_server(

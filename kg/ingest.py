@@ -10,7 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import html
+import os
 import re
+import stat
+from collections import Counter
+from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -125,39 +129,106 @@ def markdown_to_text(source: str) -> str:
     return text
 
 
+def shown(path: Path | str) -> str:
+    """A path as messages show it: bytes that are not UTF-8 as ``\\xNN``."""
+    return str(path).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 def _decode(path: Path, data: bytes) -> str:
     if not data.strip():
-        raise InputError(str(path), "the file is empty", "give a file with text in it")
+        raise InputError(shown(path), "the file is empty", "give a file with text in it")
     if b"\x00" in data[:8192]:
         raise InputError(
-            str(path), "this looks like a binary file, not text", "give a UTF-8 text, Markdown or HTML file"
+            shown(path),
+            "this looks like a binary file, not text",
+            "give a UTF-8 text, Markdown or HTML file",
         )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise InputError(
-            str(path),
+            shown(path),
             f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at line {line}, offset {exc.start})",
             "convert it, for example with: iconv -f latin1 -t utf-8",
         ) from None
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+def _folder_problem(path: Path) -> InputError:
+    """Why a folder given where a file is read cannot be built from."""
+    try:
+        names = os.listdir(path)
+    except OSError as exc:
+        return InputError(shown(path), f"the folder cannot be read ({exc.strerror})", "check its permissions")
+    if not any(Path(n).suffix.lower() in SUPPORTED - {""} for n in names):
+        return InputError(
+            shown(path), "the folder has no .txt, .md or .html files", "point at files kg can read"
+        )
+    return InputError(shown(path), "is a folder, expected a file")
+
+
+def read_bytes(path: Path) -> bytes:
+    """The bytes of a regular file, at most ``MAX_BYTES`` (InputError for anything else: a
+    missing path, a folder, a FIFO or device, a file too large, a name that is not UTF-8)."""
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        raise InputError(shown(path), "the file name is not valid UTF-8", "rename the file") from None
+    try:  # O_NONBLOCK: opening a FIFO must not wait for a writer
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except FileNotFoundError:
+        raise InputError(shown(path), "no such file or folder", "check the path") from None
+    except PermissionError:
+        raise InputError(shown(path), "permission denied") from None
+    except OSError as exc:
+        raise InputError(shown(path), f"cannot be opened ({exc.strerror})") from None
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise _folder_problem(path)
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError(
+                shown(path), "is not a regular file (a FIFO, device or socket)", "give a text file"
+            )
+        if info.st_size > MAX_BYTES:
+            raise InputError(
+                shown(path), f"the file is {info.st_size} bytes, more than the limit of {MAX_BYTES}"
+            )
+        chunks: list[bytes] = []
+        left = MAX_BYTES + 1  # the file may grow after fstat: read no more than this
+        while left > 0 and (chunk := os.read(fd, min(left, 1 << 20))):
+            chunks.append(chunk)
+            left -= len(chunk)
+        data = b"".join(chunks)
+    except OSError as exc:
+        raise InputError(shown(path), f"cannot be read ({exc.strerror})") from None
+    finally:
+        os.close(fd)
+    if len(data) > MAX_BYTES:
+        raise InputError(shown(path), f"the file is more than the limit of {MAX_BYTES} bytes")
+    return data
+
+
+#: C0 control characters (tab, newline and carriage return excepted): not allowed in XML 1.0, so
+#: they would make RDF/XML and SPARQL XML results ill-formed.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def strip_controls(text: str) -> tuple[str, list[str]]:
+    """``text`` without C0 control characters (form and line feeds become newlines), and a
+    warning saying how many went."""
+    found = _CONTROLS.findall(text)
+    if not found:
+        return text, []
+    text = _CONTROLS.sub(lambda m: "\n" if m.group() in "\x0b\x0c" else "", text)
+    kinds = ", ".join(sorted({f"U+{ord(c):04X}" for c in found}))
+    return text, [f"removed {len(found)} control characters ({kinds}): they are not allowed in RDF/XML"]
+
+
 def read_document(path: Path, source: str | None = None) -> Document:
     """Read one file into a Document. Raises InputError with the file's name on any problem."""
-    try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise InputError(str(path), f"the file is {size} bytes, more than the limit of {MAX_BYTES}")
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(str(path), "no such file or folder", "check the path") from None
-    except IsADirectoryError:
-        raise InputError(str(path), "is a folder, expected a file") from None
-    except PermissionError:
-        raise InputError(str(path), "permission denied") from None
-    raw = _decode(path, data)
+    raw = _decode(path, read_bytes(path))
     suffix = path.suffix.lower()
     media_type = "text/plain"
     if suffix in HTML_SUFFIXES:
@@ -166,12 +237,15 @@ def read_document(path: Path, source: str | None = None) -> Document:
         text, media_type = markdown_to_text(raw), "text/markdown"
     else:
         text = raw
+    text, warnings = strip_controls(text)
     if not text.strip():
-        raise InputError(str(path), "no text left after removing markup", "give a file with text in it")
-    return document_from_text(text, source=source or str(path), media_type=media_type)
+        raise InputError(shown(path), "no text left after removing markup", "give a file with text in it")
+    return document_from_text(text, source=source or str(path), media_type=media_type, warnings=warnings)
 
 
-def document_from_text(text: str, source: str, media_type: str = "text/plain") -> Document:
+def document_from_text(
+    text: str, source: str, media_type: str = "text/plain", warnings: list[str] | None = None
+) -> Document:
     """Make a Document from text already in memory (the header is parsed for its metadata)."""
     header = parse_header(text)
     return Document(
@@ -184,31 +258,60 @@ def document_from_text(text: str, source: str, media_type: str = "text/plain") -
         issued=header.issued,
         dateline_place=header.dateline_place,
         dateline_country=header.dateline_country,
+        warnings=tuple(warnings or ()),
     )
 
 
-def discover(paths: list[Path]) -> list[Path]:
-    """Expand folders (recursively, supported suffixes only, hidden files skipped), in sorted order.
+def discover(paths: list[Path], warn: Callable[[str], None] | None = None) -> list[Path]:
+    """The files to read under ``paths``, folders expanded (recursively, supported suffixes only,
+    hidden files skipped), in sorted order.
 
-    Raises InputError for a path that does not exist or a folder with nothing to read.
+    Nothing here stops a build: a path that is missing, a folder that cannot be read or has
+    nothing kg reads, a file name that is not UTF-8, a FIFO or device, is listed as it is, so
+    that reading it reports it (unreadable, exit status 2) while the rest is built. Links inside
+    a folder are followed only to files within it; those and files of other kinds are skipped
+    and told to ``warn``.
     """
     found: list[Path] = []
     for path in paths:
-        if not path.exists():
-            raise InputError(str(path), "no such file or folder", "check the path")
-        if path.is_dir():
-            files = sorted(
-                p
-                for p in path.rglob("*")
-                if p.is_file()
-                and p.suffix.lower() in SUPPORTED - {""}
-                and not any(part.startswith(".") for part in p.relative_to(path).parts)
-            )
-            if not files:
-                raise InputError(
-                    str(path), "the folder has no .txt, .md or .html files", "point at files kg can read"
-                )
-            found.extend(files)
+        if path.is_dir():  # a link the caller named is followed
+            before = len(found)
+            skipped: Counter[str] = Counter()
+            _walk(path, path.resolve(), found, skipped, warn)
+            if skipped and warn is not None:
+                kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(skipped.items()))
+                warn(f"{shown(path)}: skipped files of other kinds ({kinds}); kg reads .txt, .md and .html")
+            if len(found) == before:
+                found.append(path)  # reported as unreadable: a folder with nothing to read
         else:
             found.append(path)
     return found
+
+
+def _walk(
+    folder: Path, root: Path, found: list[Path], skipped: Counter[str], warn: Callable[[str], None] | None
+) -> None:
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError:
+        found.append(folder)  # reported as unreadable (permission denied, ...)
+        return
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        path = folder / entry.name
+        if entry.is_symlink():
+            target = path.resolve()
+            if not target.is_relative_to(root) or not target.is_file():
+                if warn is not None:
+                    where = f"outside {shown(root)}" if not target.is_relative_to(root) else "not a file"
+                    warn(f"{shown(path)}: a link to {shown(target)}, {where}: not followed")
+                continue
+        elif entry.is_dir(follow_symlinks=False):
+            _walk(path, root, found, skipped, warn)
+            continue
+        suffix = Path(entry.name).suffix.lower()
+        if suffix in SUPPORTED - {""}:
+            found.append(path)  # a FIFO or device with such a name is reported when read
+        else:
+            skipped[suffix or "no suffix"] += 1

@@ -98,6 +98,8 @@ class Document:
     issued: dt.date | None = None
     dateline_place: str | None = None
     dateline_country: str | None = None
+    #: what ingestion changed or doubted (control characters removed, ...), for the build report
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass

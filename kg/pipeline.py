@@ -121,7 +121,7 @@ def build_document(store: GraphStore, doc: Document, force: bool = False) -> Doc
         result.outcome = store.put_document(doc.doc_id, doc.source, [])
         return result
     resolution, graph = process(doc, store.base, stored_label(store))
-    result.warnings = list(resolution.extraction.warnings)
+    result.warnings = [*doc.warnings, *resolution.extraction.warnings]
     result.entities = Counter(e.kind.value for e in resolution.entities)
     result.triples = len(graph)
     report = validate_graph(graph)

@@ -48,16 +48,28 @@ class Settings:
     max_rows: int = 100_000
     #: Largest request body the endpoint accepts, in bytes.
     max_body: int = 1_000_000
+    #: Largest request line and headers the endpoint accepts, in bytes.
+    max_header: int = 65_536
+    #: Deepest nesting of brackets a query, update or JSON-LD body may have (0: no limit).
+    max_depth: int = 100
+    #: Memory a query worker may use, in megabytes (0: no limit); past it the query is stopped.
+    worker_memory: int = 2048
     #: Let ``/update`` and the Graph Store Protocol write (also needs ``token``).
     allow_update: bool = False
     #: Bearer token required for writes.
     token: str | None = None
     #: Let queries use federated ``SERVICE`` and updates use ``LOAD`` (the server then fetches URLs).
     allow_service: bool = False
-    #: Comma-separated IRI prefixes ``SERVICE``/``LOAD`` may reach when ``allow_service`` is on ("": any).
+    #: Comma-separated URLs whose origin (and path under it) ``SERVICE``/``LOAD`` may reach when
+    #: ``allow_service`` is on ("": any).
     service_allowlist: str = ""
-    #: Query worker processes of ``kg serve`` (0: one per CPU core).
+    #: Query worker processes of ``kg serve`` (0: one per CPU core), besides one kept for short
+    #: queries and one spare.
     workers: int = 0
+    #: Requests that may wait for a query worker; past it the endpoint answers 503 (0: no bound).
+    max_queue: int = 64
+    #: Requests one client address may have in progress at once; past it 503 (0: no bound).
+    max_per_client: int = 0
     #: Serve Prometheus metrics at ``/metrics``.
     metrics: bool = False
     #: Whether ``kg build`` links States and UN bodies from the tables that ship with kg.

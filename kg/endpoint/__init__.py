@@ -9,11 +9,13 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
-from fastapi import FastAPI
+if TYPE_CHECKING:  # (the query workers import this package: they need none of the web stack)
+    from fastapi import FastAPI
 
-from kg.settings import Settings
-from kg.store import GraphStore, Store, open_store
+    from kg.settings import Settings
+    from kg.store import GraphStore
 
 
 def create_app(settings: Settings, store: GraphStore | None = None) -> FastAPI:
@@ -24,6 +26,7 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> FastAPI:
     from kg.endpoint.metrics import metrics_middleware
     from kg.endpoint.routes import install
     from kg.endpoint.service import Endpoint
+    from kg.store import Store, open_store
 
     owned = store is None
     the_store = store if store is not None else open_store(settings, must_exist=False)
@@ -34,6 +37,7 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await endpoint.start()  # fails closed: workers that cannot be confined stop the server here
         if handoff_to is not None:  # kg build beside this server hands its work here
             url = handoff.local_url(settings.host, settings.port)
             try:
@@ -71,9 +75,14 @@ def run(settings: Settings) -> None:
     """Serve ``settings.store`` on ``settings.host:settings.port`` until interrupted."""
     import uvicorn
 
-    uvicorn.run(
-        create_app(settings), host=settings.host, port=settings.port, log_level="info", access_log=False
+    from kg.endpoint import sandbox, server
+
+    sandbox.confined_threads(settings.allow_service, "kg-check").shutdown()  # fail closed, now
+    app = create_app(settings)
+    cfg = server.config(
+        app, settings.host, settings.port, settings.max_header, log_level="info", access_log=False
     )
+    uvicorn.Server(cfg).run()
 
 
 __all__ = ["create_app", "run"]

@@ -1,8 +1,11 @@
-"""CORS on every response (errors included) and preflight answers; a pure ASGI middleware."""
+"""CORS on every response (errors included) and preflight answers, and the security headers of
+``headers``; a pure ASGI middleware."""
 
 from __future__ import annotations
 
 from typing import Any
+
+from kg.endpoint.headers import secure
 
 ALLOW_METHODS = b"GET, HEAD, POST, PUT, DELETE, OPTIONS"
 EXPOSE = b"KG-Row-Limit, KG-Truncated, Warning, Location, Retry-After, Content-Type"
@@ -36,11 +39,13 @@ class CORS:
 
         async def wrapped(message: Any) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [
-                    *message.get("headers", []),
-                    (b"access-control-allow-origin", b"*"),
-                    (b"access-control-expose-headers", EXPOSE),
-                ]
+                message["headers"] = secure(
+                    [
+                        *message.get("headers", []),
+                        (b"access-control-allow-origin", b"*"),
+                        (b"access-control-expose-headers", EXPOSE),
+                    ]
+                )
             await send(message)
 
         await self.app(scope, receive, wrapped)

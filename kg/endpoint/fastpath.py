@@ -10,6 +10,8 @@ in the same shapes: same statuses, headers, CORS and JSON errors (``routes.error
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
@@ -60,6 +62,31 @@ def _media_type(media: str) -> bytes:
     return media.encode("latin-1")
 
 
+async def _unless_gone(query: Awaitable[Answer | None], receive: Receive) -> Answer | None:
+    """``query``'s answer, or None when the client disconnects first (the query is cancelled:
+    its worker is killed and replaced, see ``pool``)."""
+    work = asyncio.ensure_future(query)
+    gone = asyncio.ensure_future(_disconnected(receive))
+    try:
+        await asyncio.wait({work, gone}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        gone.cancel()
+    if work.done():
+        answer = work.result()
+        assert answer is not None  # GET without a query went to the fallback; POST raises
+        return answer
+    work.cancel()
+    with contextlib.suppress(asyncio.CancelledError, ProtocolError):
+        await work
+    return None
+
+
+async def _disconnected(receive: Receive) -> None:
+    """Returns when the client has gone (the body was read before: nothing else can come)."""
+    while (await receive())["type"] != "http.disconnect":
+        pass
+
+
 class QueryHandler:
     """``/sparql`` queries; requests without one (service description) go to ``fallback``."""
 
@@ -87,8 +114,9 @@ class QueryHandler:
             req = await self._request(scope, receive, method, params)
             if req is None:
                 return  # the client went away while sending the body
-            answer = await self.endpoint.query(req)
-            assert answer is not None  # GET without a query went to the fallback; POST raises
+            answer = await _unless_gone(self.endpoint.query(req), receive)
+            if answer is None:
+                return  # the client went away: the query was cancelled and its worker freed
             await self._answer(answer, scope, receive, cors_send)
         except ProtocolError as exc:
             from kg.endpoint.routes import error_response
@@ -132,7 +160,17 @@ class QueryHandler:
                 body = body + chunk if body else chunk
                 if len(body) > policy.max_body:
                     check_size(len(body), policy)
-        return Request(method, params, content_type, body, accept, authorization, self._url(scope))
+        client = scope.get("client")
+        return Request(
+            method,
+            params,
+            content_type,
+            body,
+            accept,
+            authorization,
+            self._url(scope),
+            client[0] if client else None,
+        )
 
     def _url(self, scope: Scope) -> str:
         """The request URL without its query (the base IRI of the query), as Starlette builds it."""

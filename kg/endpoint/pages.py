@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
 import jinja2
+import pyoxigraph as ox
 
 from kg.endpoint.execute import Job
 from kg.endpoint.pool import Answer
@@ -42,8 +43,12 @@ def base_path(base: str) -> str:
 
 
 def check_iri(iri: str) -> str:
-    if any(c in iri for c in '<>"{}|^`\\ \n\t'):
+    if any(c in iri for c in '<>"{}|^`\\') or any(c <= " " for c in iri):
         raise ProtocolError(404, "not an entity IRI")
+    try:
+        ox.NamedNode(iri)
+    except ValueError:
+        raise ProtocolError(404, "not an entity IRI") from None
     return iri
 
 

@@ -8,9 +8,12 @@ Statuses (stable, documented in the README):
     403  updates/writes turned off, SERVICE/LOAD turned off or outside the allow-list
     405  wrong method (GET /update, PUT /sparql, ...)
     406  no acceptable result format
+    404  no such graph, entity or route
     413  body larger than ``max_body``
     415  unsupported request media type
-    503  the query ran past ``query_timeout`` (it was cancelled)
+    431  request line and headers longer than ``max_header`` (``server``)
+    503  the query ran past ``query_timeout`` or ``worker_memory`` (it was stopped), or the server
+         is busy (``max_queue``, ``max_per_client``); always with Retry-After
 """
 
 from __future__ import annotations
@@ -18,9 +21,11 @@ from __future__ import annotations
 import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl
 
-from kg.endpoint import lexer
+if TYPE_CHECKING:
+    from kg.endpoint.classify import Origin
 
 
 class ProtocolError(Exception):
@@ -44,6 +49,7 @@ class Request:
     accept: str | None = None
     authorization: str | None = None
     url: str | None = None
+    client: str | None = None  #: the caller's address (admission counts requests per client)
 
     def param(self, name: str) -> list[str]:
         return [v for k, v in self.params if k == name]
@@ -70,7 +76,8 @@ class Policy:
     allow_update: bool = False
     token: str | None = None
     allow_service: bool = False
-    service_allowlist: tuple[str, ...] = ()
+    service_allowlist: tuple[Origin, ...] = ()
+    max_depth: int = 0
 
 
 def media_type(content_type: str | None) -> str:
@@ -167,46 +174,7 @@ def parse_operation(req: Request, policy: Policy, update: bool) -> Operation | N
     )
     default_graphs = [v for k, v in params if k == dg_name]
     named_graphs = [v for k, v in params if k == ng_name]
-    op = Operation(text, default_graphs, named_graphs, update)
-    check_remote(op, policy)
-    if update:
-        check_update_dataset(op)
-    return op
-
-
-def check_update_dataset(op: Operation) -> None:
-    if not (op.default_graphs or op.named_graphs):
-        return
-    toks = lexer.tokens(op.text)
-    for t in toks:
-        if t.upper in ("USING", "WITH"):
-            raise ProtocolError(
-                400, f"using-graph-uri/using-named-graph-uri and {t.upper} in the update body conflict"
-            )
-
-
-def check_remote(op: Operation, policy: Policy) -> None:
-    """Refuse SERVICE (queries, updates) and LOAD (updates) unless turned on and allow-listed."""
-    keywords = ["SERVICE", "LOAD"] if op.is_update else ["SERVICE"]
-    for kw in keywords:
-        targets = lexer.remote_targets(op.text, kw)
-        if not targets:
-            continue
-        if not policy.allow_service:
-            raise ProtocolError(
-                403,
-                f"{kw} is turned off: it lets a caller make the server fetch any URL "
-                "(turn it on with allow_service / KG_ALLOW_SERVICE, limited by service_allowlist)",
-            )
-        if not policy.service_allowlist:
-            continue
-        for iri in targets:
-            if iri is None or not iri.startswith(policy.service_allowlist):
-                raise ProtocolError(
-                    403,
-                    f"{kw} {iri or '(a variable)'} is outside service_allowlist "
-                    f"({', '.join(policy.service_allowlist)})",
-                )
+    return Operation(text, default_graphs, named_graphs, update)
 
 
 def bearer_matches(authorization: str | None, secret: str) -> bool:

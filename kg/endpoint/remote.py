@@ -2,19 +2,23 @@
 
 The server evaluates them (and enforces its own limits); kg passes the query, the dataset and
 the negotiated media type on, and streams the answer back. ``query_timeout`` bounds the wait
-(answered 503 as for a local query); ``max_rows`` is not applied to forwarded answers.
+(answered 503 as for a local query); ``max_rows`` is not applied to forwarded answers. A caller's
+query is checked as a local one is (``execute.check``: bounds, SERVICE) before it is forwarded,
+and updates and Graph Store bodies are read (``tasks``), in confined threads, under the timeout.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 
-from kg.endpoint.execute import Job
+from kg.endpoint.execute import Job, check
 from kg.endpoint.negotiation import BY_KEY
-from kg.endpoint.pool import Answer, _timeout_error
+from kg.endpoint.pool import Answer, ThreadExecutor, _timeout_error
 from kg.endpoint.protocol import ProtocolError
+from kg.endpoint.tasks import Call
 from kg.store import RemoteStore
 from kg.store.remote import auth_from_env
 
@@ -22,12 +26,21 @@ from kg.store.remote import auth_from_env
 class RemoteExecutor:
     """Forwards each query to the remote store's query endpoint."""
 
-    def __init__(self, store: RemoteStore) -> None:
+    def __init__(self, store: RemoteStore, network: bool) -> None:
         self.store = store
         auth, headers = auth_from_env()
         self.client = httpx.AsyncClient(auth=auth, headers=headers)
+        self.checks = ThreadExecutor(None, network)  # where callers' text is read
 
-    async def run(self, job: Job, timeout: float) -> Answer:
+    async def start(self) -> None:
+        await self.checks.start()
+
+    async def call(self, call: Call, timeout: float, client: str | None = None) -> Any:
+        return await self.checks.call(call, timeout, client)
+
+    async def run(self, job: Job, timeout: float, client: str | None = None) -> Answer:
+        if job.remote is not None:
+            await self.checks.in_thread(timeout, check, job)
         accept = ", ".join(BY_KEY[k].media_type for k in (job.result_format, job.rdf_format) if k)
         prologue = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in job.prefixes.items())
         if job.base_iri:
@@ -71,3 +84,4 @@ class RemoteExecutor:
 
     async def close(self) -> None:
         await self.client.aclose()
+        await self.checks.close()

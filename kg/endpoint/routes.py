@@ -14,12 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
+from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.requests import Request as HTTPRequest
 from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from kg.endpoint import describe, metrics, pages
+from kg.endpoint import describe, headers, metrics, openapi, pages
 from kg.endpoint.page_routes import add_page_routes
 from kg.endpoint.pool import Answer
 from kg.endpoint.protocol import ProtocolError, Request, bearer_matches, check_size, multipart_parts
@@ -109,6 +110,7 @@ async def read_request(http: HTTPRequest, endpoint: Endpoint) -> Request:
         accept=http.headers.get("accept"),
         authorization=http.headers.get("authorization"),
         url=str(http.url.replace(query="")),
+        client=http.client.host if http.client else None,
     )
 
 
@@ -143,6 +145,12 @@ def build_router(endpoint: Endpoint) -> APIRouter:
         return Response(status_code=204)
 
     async def _store(http: HTTPRequest, direct: str | None) -> Response:
+        if http.method not in ("GET", "HEAD", "PUT", "POST", "DELETE"):
+            raise ProtocolError(
+                405,
+                f"method {http.method} is not allowed on /store",
+                {"Allow": "GET, HEAD, PUT, POST, DELETE"},
+            )
         req = await read_request(http, endpoint)
         if http.method == "POST" and direct is None and not (req.param("graph") or req.param("default")):
             iri = await endpoint.graph_create(req)
@@ -150,15 +158,11 @@ def build_router(endpoint: Endpoint) -> APIRouter:
         target = endpoint.target(req, direct)
         if http.method in ("GET", "HEAD"):
             return to_response(await endpoint.graph_get(req, target))
-        if http.method in ("PUT", "POST", "DELETE"):
-            parts = None
-            if http.method == "POST" and (req.content_type or "").startswith("multipart/form-data"):
-                parts = multipart_parts(req.content_type or "", req.body)
-            status = await endpoint.graph_write(req, target, parts)
-            return Response(status_code=status)
-        raise ProtocolError(
-            405, f"method {http.method} is not allowed on /store", {"Allow": "GET, HEAD, PUT, POST, DELETE"}
-        )
+        parts = None
+        if http.method == "POST" and (req.content_type or "").startswith("multipart/form-data"):
+            parts = multipart_parts(req.content_type or "", req.body)
+        status = await endpoint.graph_write(req, target, parts)
+        return Response(status_code=status)
 
     @_route(router, "/store", ["GET", "PUT", "POST", "DELETE"], "Graph Store HTTP Protocol (indirect)")
     async def store(http: HTTPRequest) -> Response:
@@ -214,24 +218,34 @@ def build_router(endpoint: Endpoint) -> APIRouter:
     @router.get("/docs", include_in_schema=False)
     async def docs() -> Response:
         """The OpenAPI documentation (Swagger UI), working offline."""
-        return get_swagger_ui_html(
+        page = get_swagger_ui_html(
             openapi_url="/openapi.json",
             title=DOCS_TITLE,
             swagger_js_url=DOCS_PATH + "swagger-ui-bundle.js",
             swagger_css_url=DOCS_PATH + "swagger-ui.css",
             swagger_favicon_url=DOCS_PATH + "favicon.png",
         )
+        script = headers.inline_script_hashes(bytes(page.body).decode())
+        page.headers["content-security-policy"] = headers.policy(
+            script_src=script, style_src="'unsafe-inline'"
+        )
+        return page
 
     @router.get("/redoc", include_in_schema=False)
     async def redoc() -> Response:
         """The same documentation in ReDoc, working offline."""
-        return get_redoc_html(
+        page = get_redoc_html(
             openapi_url="/openapi.json",
             title=DOCS_TITLE,
             redoc_js_url=DOCS_PATH + "redoc.standalone.js",
             redoc_favicon_url=DOCS_PATH + "favicon.png",
             with_google_fonts=False,
         )
+        # ReDoc styles itself with <style> elements and searches in a blob: worker
+        page.headers["content-security-policy"] = headers.policy(
+            style_src="'unsafe-inline'", worker_src="'self' blob:"
+        )
+        return page
 
     @router.get(DOCS_PATH + "{name}", include_in_schema=False)
     async def docs_asset(name: str) -> Response:
@@ -258,10 +272,21 @@ def install(app: FastAPI, endpoint: Endpoint) -> metrics.Registry | None:
     @app.exception_handler(StarletteHTTPException)
     async def no_route(http: HTTPRequest, exc: StarletteHTTPException) -> Response:
         """Paths and methods no route takes (404, 405): the same shapes as every other error."""
-        message = f"no page or operation at {http.url.path}" if exc.status_code == 404 else str(exc.detail)
+        if exc.status_code == 404:
+            message = f"no page or operation at {http.url.path} (see /docs for the API)"
+        elif exc.status_code == 405:
+            allowed = (exc.headers or {}).get("Allow", "see /docs")
+            message = f"method {http.method} is not allowed at {http.url.path} (allowed: {allowed})"
+        else:
+            message = str(exc.detail)
         if page_error_wanted(http):
             return page_error(endpoint, exc.status_code, message, dict(exc.headers or {}))
         return error_response(exc.status_code, message, dict(exc.headers or {}))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: HTTPRequest, exc: RequestValidationError) -> Response:
+        where = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        return error_response(400, f"the request is malformed: {where}")
 
     @app.exception_handler(Exception)
     async def bug(_: HTTPRequest, exc: Exception) -> Response:
@@ -271,4 +296,5 @@ def install(app: FastAPI, endpoint: Endpoint) -> metrics.Registry | None:
 
     registry = metrics.install(app, endpoint) if endpoint.settings.metrics else None
     app.include_router(build_router(endpoint))
+    openapi.install(app, pages.base_path(endpoint.settings.base) + "{rest}")
     return registry

@@ -11,11 +11,16 @@ Writes therefore address named graphs only:
 
 * Graph Store Protocol PUT/POST/DELETE on ``?graph=`` go through ``Store.replace_graph``, which
   replaces a graph and its share of the merge in one transaction; on ``?default`` they answer 405.
-* A SPARQL Update is read operation by operation (``lexer.plan_update``): one that would write the
-  default graph (bare triples in a template without WITH, LOAD without INTO, CLEAR/DROP DEFAULT,
-  ... TO DEFAULT) is refused with 400 and says how to address a named graph instead. Otherwise
-  the update runs in one transaction together with operations that bring the merge up to date
-  for the graphs it touched (or for all graphs, after ``GRAPH ?g`` / ``DROP ALL``).
+* A SPARQL Update is parsed and read operation by operation (``classify.plan_update``, in a query
+  worker): one that would write the default graph (bare triples in a template without WITH, LOAD
+  without INTO, CLEAR/DROP DEFAULT, ... TO DEFAULT) is refused with 400 and says how to address a
+  named graph instead; one that names the metadata graph is refused with 403. Otherwise the
+  update runs in one transaction together with operations that bring the merge up to date for
+  the graphs it touched (or for all graphs, after ``GRAPH ?g`` / ``DROP ALL``, which also put the
+  metadata graph back as it was). The caller's ``BASE``/``PREFIX`` declarations stay in front.
+
+Updates and Graph Store writes run on one thread with no network unless ``allow_service``
+(``sandbox``); an update is never run, nor half run, to check it.
 """
 
 from __future__ import annotations
@@ -23,18 +28,19 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 import sys
 import threading
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin
 
 import pyoxigraph as ox
 
-from kg.endpoint import lexer
-from kg.endpoint.execute import Job
+from kg.endpoint import classify, sandbox
+from kg.endpoint.execute import Job, Remote
 from kg.endpoint.negotiation import RDF_FORMATS, RESULT_FORMATS, pick
 from kg.endpoint.pool import Answer, make_executor
 from kg.endpoint.protocol import (
@@ -46,9 +52,11 @@ from kg.endpoint.protocol import (
     media_type,
     parse_operation,
 )
+from kg.endpoint.tasks import RDF_INPUT, Call, Prepared
+from kg.errors import UsageError
 from kg.namespaces import BASE_PREFIX, PREFIXES
 from kg.settings import Settings
-from kg.store import GraphStore, meta_graph_iri, unmerged_graphs
+from kg.store import GraphStore, Store, meta_graph_iri, unmerged_graphs
 
 _PREVIOUS = "urn:kg:endpoint:previous:"
 log = logging.getLogger("uvicorn.error")
@@ -57,20 +65,22 @@ log = logging.getLogger("uvicorn.error")
 #: default, 38 ms at this value.
 BUILD_SWITCH_INTERVAL = 0.0005
 
-RDF_INPUT = {
-    "text/turtle": ox.RdfFormat.TURTLE,
-    "application/x-turtle": ox.RdfFormat.TURTLE,
-    "application/n-triples": ox.RdfFormat.N_TRIPLES,
-    "text/plain": ox.RdfFormat.N_TRIPLES,
-    "application/ld+json": ox.RdfFormat.JSON_LD,
-    "application/rdf+xml": ox.RdfFormat.RDF_XML,
-    "text/n3": ox.RdfFormat.N3,
-}
-
 
 def policy_of(settings: Settings) -> Policy:
-    allow = tuple(p.strip() for p in settings.service_allowlist.split(",") if p.strip())
-    return Policy(settings.max_body, settings.allow_update, settings.token, settings.allow_service, allow)
+    try:
+        allow = tuple(
+            classify.Origin.parse(p.strip()) for p in settings.service_allowlist.split(",") if p.strip()
+        )
+    except ValueError as exc:
+        raise UsageError(f"service_allowlist: {exc}") from None
+    return Policy(
+        settings.max_body,
+        settings.allow_update,
+        settings.token,
+        settings.allow_service,
+        allow,
+        settings.max_depth,
+    )
 
 
 @dataclass(frozen=True)
@@ -85,9 +95,21 @@ class Endpoint:
         self.settings = settings
         self.store = store
         self.policy = policy_of(settings)
-        self.executor = make_executor(store, settings.workers)
+        self.executor = make_executor(
+            store,
+            settings.workers,
+            network=settings.allow_service,
+            memory=settings.worker_memory,
+            max_queue=settings.max_queue,
+            max_per_client=settings.max_per_client,
+        )
+        self.remote = Remote(settings.allow_service, self.policy.service_allowlist)
+        #: the thread that runs updates and Graph Store writes (confined: see ``sandbox``)
+        self.writer: ThreadPoolExecutor | None = None
         self.prefixes = {**PREFIXES, BASE_PREFIX: settings.base}
         self.meta = meta_graph_iri(settings.base)
+        #: the graphs kg keeps itself (which file produced which graph, counts, quarantine)
+        self.protected = (self.meta, *unmerged_graphs(settings.base))
         self.generation = 0
         #: the secret of ``POST /_kg/build`` (see ``kg.handoff``); None: builds are not handed here
         self.build_secret: str | None = None
@@ -111,6 +133,8 @@ class Endpoint:
             self.settings.max_rows if max_rows is None else max_rows,
             self.prefixes,
             req.url,
+            self.settings.max_depth,
+            self.remote,
         )
 
     async def query(self, req: Request) -> Answer | None:
@@ -118,10 +142,10 @@ class Endpoint:
         op = parse_operation(req, self.policy, update=False)
         if op is None:
             return None
-        return await self.run(self.job(op, req))
+        return await self.run(self.job(op, req), req.client)
 
-    async def run(self, job: Job) -> Answer:
-        return await self.executor.run(job, self.settings.query_timeout)
+    async def run(self, job: Job, client: str | None = None) -> Answer:
+        return await self.executor.run(job, self.settings.query_timeout, client)
 
     async def select(self, sparql: str) -> list[dict[str, Any]]:
         """Run a SELECT for the pages; rows as {var: term JSON}."""
@@ -136,11 +160,32 @@ class Endpoint:
 
     # -- updates -----------------------------------------------------------------------------
 
-    def _merge_ops(self, plan: lexer.UpdatePlan) -> tuple[list[str], list[str]]:
+    async def start(self) -> None:
+        """Start the query workers and the writer thread (SandboxError: they cannot be confined).
+        The writer keeps the network when the store is a remote server (it is the way there)."""
+        await self.executor.start()
+        if self.writer is None:
+            network = self.settings.allow_service or not isinstance(self.store, Store)
+            self.writer = sandbox.confined_threads(network, "kg-write")
+
+    def _merge_ops(self, touched: set[str]) -> tuple[list[str], list[str]]:
+        """Operations before and after an update that keep the default graph the merge of the
+        named graphs, for the graphs it ``touched``. (Run under the write lock: they restate the
+        store's own graphs as they are now when any graph may change.)"""
         unmerged = "".join(f" && ?h != <{g}>" for g in unmerged_graphs(self.settings.base))
-        keep = f'FILTER(?h != <{self.meta}>{unmerged} && !STRSTARTS(STR(?h), "{_PREVIOUS}"))'
-        if lexer.ALL in plan.touched:
+        keep = f'FILTER(!STRSTARTS(STR(?h), "{_PREVIOUS}"){unmerged})'
+        if classify.ALL in touched:
+            # a graph given by a variable could be one of kg's own: put them back from here,
+            # where the update cannot reach (a scratch copy in the store could be reached)
+            restore: list[str] = []
+            for graph in self.protected:
+                saved = list(self.store.graph_triples(graph))
+                records = (ox.serialize(saved, format=ox.RdfFormat.N_TRIPLES) or b"").decode()
+                restore.append(f"DROP SILENT GRAPH <{graph}>")
+                if records:
+                    restore.append(f"INSERT DATA {{ GRAPH <{graph}> {{ {records} }} }}")
             return [], [
+                *restore,
                 "DELETE { ?s ?p ?o } WHERE { ?s ?p ?o FILTER NOT EXISTS { GRAPH ?h { ?s ?p ?o } "
                 + keep
                 + " } }",
@@ -149,7 +194,7 @@ class Endpoint:
         pre: list[str] = []
         post: list[str] = []
         drops: list[str] = []
-        for i, g in enumerate(sorted(plan.touched - {self.meta})):
+        for i, g in enumerate(sorted(touched)):
             tmp = f"<{_PREVIOUS}{i}>"
             pre.append(f"ADD SILENT <{g}> TO {tmp}")
             post.append(f"INSERT {{ ?s ?p ?o }} WHERE {{ GRAPH <{g}> {{ ?s ?p ?o }} }}")
@@ -168,28 +213,50 @@ class Endpoint:
         check_write(req, self.policy)
         op = parse_operation(req, self.policy, update=True)
         assert op is not None
-        text = lexer.with_dataset(op.text, op.default_graphs, op.named_graphs)
-        plan = lexer.plan_update(text)
         base = req.url
-        plan.touched = {g if g == lexer.ALL or base is None else urljoin(base, g) for g in plan.touched}
-        if plan.refusal:
-            raise ProtocolError(400, plan.refusal)
-        if not lexer.remote_targets(op.text, "LOAD"):
-            try:  # syntax check on an empty store, so error positions refer to the caller's text
-                ox.Store().update(op.text, base_iri=base)
+        call = Call(
+            "prepare_update",
+            (op.text, base, {}, self.protected, self.settings.max_depth, op.default_graphs, op.named_graphs),
+        )
+        prepared: Prepared = await self.executor.call(call, self.settings.query_timeout, req.client)
+        reading = prepared.reading
+        classify.check_remote(reading, self.settings.allow_service, self.policy.service_allowlist)
+        if reading.meta_written:
+            raise ProtocolError(403, reading.refusal or "")
+        if reading.refusal:
+            raise ProtocolError(400, reading.refusal)
+        if any(g.startswith(_PREVIOUS) for g in reading.touched):
+            raise ProtocolError(403, f"graphs under {_PREVIOUS} are the endpoint's own scratch space")
+        text, end = prepared.text, prepared.prologue_end
+
+        def run() -> None:  # on the writer thread, under the write lock
+            pre, post = self._merge_ops(reading.touched)
+            declared = f"BASE <{base}>\n" if base else ""  # (relative IRIs: the request's URL)
+            head = declared + text[:end] + ("\n" + " ;\n".join(pre) + " ;\n" if pre else "")
+            inserted = len(head) - len(declared) - end
+            body = text[end:].rstrip().rstrip(";")
+            composed = head + body + ("\n;\n" + " ;\n".join(post) if post else "")
+            try:
+                self.store.update(composed)
             except SyntaxError as exc:
-                raise ProtocolError(400, f"SPARQL Update syntax error: {exc}") from None
-        pre, post = self._merge_ops(plan)
-        if pre or post:
-            text = " ;\n".join([*pre, text.rstrip().rstrip(";"), *post])
-        await asyncio.to_thread(self._write, lambda: self.store.update(text, base_iri=base))
+                message = _caller_position(
+                    str(exc), composed, [(0, len(declared)), (len(declared) + end, inserted)]
+                )
+                raise ProtocolError(400, f"SPARQL Update syntax error: {message}") from None
+
+        await self._in_writer(run)
+
+    async def _in_writer(self, action: Any) -> None:
+        """Run a write on the writer thread, then give new queries a snapshot with it."""
+        if self.writer is None:
+            await self.start()
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(self.writer, self._write, action)
 
     def _write(self, action: Any) -> None:
         with self.store.write_lock:
             try:
                 action()
-            except SyntaxError as exc:
-                raise ProtocolError(400, f"SPARQL Update syntax error: {exc}") from None
             except OSError as exc:
                 raise ProtocolError(500, f"the store could not be written: {exc}") from None
             self._publish()
@@ -259,11 +326,11 @@ class Endpoint:
         if direct_iri is not None:
             if graphs or default:
                 raise ProtocolError(400, "a graph named by the path takes no ?graph= or ?default")
-            return GraphTarget(direct_iri)
+            return GraphTarget(graph_iri(direct_iri))
         if len(graphs) > 1 or (graphs and default):
             raise ProtocolError(400, "name exactly one graph: ?graph=IRI or ?default")
         if graphs:
-            return GraphTarget(graphs[0])
+            return GraphTarget(graph_iri(graphs[0]))
         if default:
             return GraphTarget(None)
         raise ProtocolError(400, "name a graph: ?graph=IRI (URL-encoded) or ?default")
@@ -282,7 +349,8 @@ class Endpoint:
             raise ProtocolError(406, f"no acceptable RDF media type in Accept (offered: {offered})")
         return await self.run(Job(sparql, None, fmt.key, max_rows=0, prefixes=self.prefixes))
 
-    def parse_rdf(self, body: bytes, content_type: str | None, base: str | None) -> list[ox.Triple]:
+    async def parse_rdf(self, body: bytes, content_type: str | None, base: str | None) -> list[ox.Triple]:
+        """A Graph Store body's triples, parsed in a query worker (``tasks.parse_rdf``)."""
         mt = media_type(content_type)
         fmt = RDF_INPUT.get(mt)
         if fmt is None:
@@ -291,12 +359,9 @@ class Endpoint:
                 f"media type {mt or '(none)'!r} is not an RDF format kg reads "
                 f"(use one of: {', '.join(RDF_INPUT)})",
             )
-        try:
-            return [
-                ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(body, format=fmt, base_iri=base)
-            ]
-        except SyntaxError as exc:
-            raise ProtocolError(400, f"the {mt} body does not parse: {exc}") from None
+        call = Call("parse_rdf", (body, mt, base, self.settings.max_depth))
+        triples: list[ox.Triple] = await self.executor.call(call, self.settings.query_timeout)
+        return triples
 
     async def graph_write(
         self, req: Request, target: GraphTarget, parts: list[tuple[str | None, bytes]] | None = None
@@ -315,18 +380,18 @@ class Endpoint:
         if req.method == "DELETE":
             if not existed:
                 raise ProtocolError(404, f"no graph <{iri}> in this store")
-            await asyncio.to_thread(self._write, lambda: self.store.replace_graph(iri, []))
+            await self._in_writer(lambda: self.store.replace_graph(iri, []))
             return 204
         incoming: list[ox.Triple] = []
         for ctype, body in parts if parts is not None else [(req.content_type, req.body)]:
-            incoming += self.parse_rdf(body, ctype, iri)
+            incoming += await self.parse_rdf(body, ctype, iri)
         merge = req.method == "POST"
 
         def write() -> None:
             new = [*self.store.graph_triples(iri), *incoming] if merge else incoming
             self.store.replace_graph(iri, list(dict.fromkeys(new)))
 
-        await asyncio.to_thread(self._write, write)
+        await self._in_writer(write)
         return 204 if existed else 201
 
     async def graph_create(self, req: Request) -> str:
@@ -339,6 +404,50 @@ class Endpoint:
 
     async def close(self) -> None:
         await self.executor.close()
+        if self.writer is not None:
+            self.writer.shutdown(wait=True)
+
+
+_POSITION = re.compile(r"(\d+):(\d+)")
+
+
+def _caller_position(message: str, composed: str, insertions: list[tuple[int, int]]) -> str:
+    """Oxigraph's ``error at LINE:COLUMN`` in ``composed`` as a position in the caller's text:
+    ``composed`` is that text with kg's own text put in, ``(offset, length)`` in ``insertions``
+    (offsets in ``composed``, in order)."""
+    m = _POSITION.search(message)
+    if m is None:
+        return message
+    line, column = int(m.group(1)), int(m.group(2))
+    starts = [0] + [i + 1 for i, c in enumerate(composed) if c == "\n"]
+    if line > len(starts):
+        return message
+    offset = starts[line - 1] + column - 1
+    caller, mapped, last = "", None, 0
+    for at, length in insertions:
+        caller += composed[last:at]
+        if mapped is None and offset < at + length:
+            mapped = len(caller) - (at - offset) if offset < at else len(caller)
+        last = at + length
+    caller += composed[last:]
+    if mapped is None:
+        mapped = len(caller) - (len(composed) - offset)
+    before = caller[: max(mapped, 0)]
+    where = f"{before.count(chr(10)) + 1}:{len(before) - (before.rfind(chr(10)) + 1) + 1}"
+    return message[: m.start()] + where + message[m.end() :]
+
+
+def graph_iri(value: str) -> str:
+    """``value`` if it is an absolute IRI, else ProtocolError 400 naming it."""
+    try:
+        ox.NamedNode(value)
+    except ValueError as exc:
+        raise ProtocolError(
+            400, f"graph={value!r} is not an IRI ({exc}); URL-encode an absolute IRI"
+        ) from None
+    if ":" not in value:
+        raise ProtocolError(400, f"graph={value!r} is not an absolute IRI (it has no scheme)")
+    return value
 
 
 def with_settings(settings: Settings, **changes: Any) -> Settings:

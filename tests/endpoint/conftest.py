@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 import time
@@ -15,6 +16,7 @@ import pytest
 import uvicorn
 
 from kg.endpoint import create_app
+from kg.endpoint.server import config as server_config
 from kg.settings import Settings
 from kg.store import Store
 from tests.conftest import free_port
@@ -84,9 +86,10 @@ def live_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     def start(name: str, store: Store | None = None, **kw: object) -> Live:
         if store is None:
             store = make_store(tmp_path_factory.mktemp(name) / "store")
-        app = create_app(settings(**kw), store)
+        cfg = settings(**kw)
+        app = create_app(cfg, store)
         port = free_port()
-        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+        config = server_config(app, "127.0.0.1", port, cfg.max_header, log_level="warning", lifespan="on")
         server = uvicorn.Server(config)
         thread = threading.Thread(target=server.run, daemon=True)
         thread.start()
@@ -116,3 +119,13 @@ def live(live_factory: object) -> Live:
 def live_rw(live_factory: object) -> Live:
     """A server with updates on (token ``TOKEN``)."""
     return live_factory("live-rw", allow_update=True, token=TOKEN)  # type: ignore[operator]
+
+
+def alive(pid: int) -> bool:
+    """Whether process ``pid`` is running (not gone, not a zombie)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with open(f"/proc/{pid}/stat") as f:
+        return f.read().split()[2] != "Z"

@@ -74,3 +74,33 @@ def test_construct_cap_edge(store, fmt, triples):
     assert len(list(ox.parse(body, format=fmt_ox))) == min(triples, CAP)
     _, whole = run(big, store)
     assert len(list(ox.parse(whole, format=fmt_ox))) == triples
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml", "csv", "tsv"])
+def test_rows_are_counted_however_the_bytes_arrive(store, fmt):
+    """The row counter reads the serializer's bytes: rows whose values look like row boundaries
+    in every format, cut in the same place whether the bytes come one by one or in blocks."""
+    import io
+
+    from kg.endpoint.execute import _RESULTS, RowCounter, _Cut
+
+    tricky = '"a},{\\"b\\"\\r\\n<result>\\t,{"'
+    values = " ".join(str(i) for i in range(3 * CAP))
+    query = f"SELECT ?x ?y WHERE {{ VALUES ?x {{ {values} }} BIND({tricky} AS ?y) }}"
+    whole = io.BytesIO()
+    store.query(query).serialize(whole, _RESULTS[fmt])
+    data = whole.getvalue()
+    cuts = set()
+    for size in (1, 7, 4096, len(data)):
+        counter = RowCounter(fmt, CAP, io.BytesIO())
+        with pytest.raises(_Cut):
+            for i in range(0, len(data), size):
+                counter.write(data[i : i + size])
+            counter.finish()
+        cuts.add(counter.cut)
+    assert len(cuts) == 1
+    headers, body = run(Job(query, fmt, None, max_rows=CAP), store)
+    assert headers["KG-Truncated"] == "true"
+    if fmt == "json":
+        rows = json.loads(body)["results"]["bindings"]
+        assert len(rows) == CAP and rows[-1]["y"]["value"] == 'a},{"b"\r\n<result>\t,{'

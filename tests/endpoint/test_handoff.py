@@ -148,3 +148,59 @@ def test_a_lock_with_no_server_behind_it_says_so(tmp_path: Path) -> None:
         del holder
     assert run.code == 2 and "Traceback" not in run.err
     assert "in use by another process" in run.err and "no kg serve has recorded itself" in run.err
+
+
+def test_the_handoff_file_is_made_safely(tmp_path: Path) -> None:
+    """Issue 10, finding 7: the temporary file had a predictable name and no O_EXCL, so another
+    user could pre-create it world-readable and read the secret."""
+    store = tmp_path / "store"
+    planted = handoff.path_for(store).with_name(handoff.path_for(store).name + f".{os.getpid()}.tmp")
+    planted.write_text("")
+    planted.chmod(0o666)
+    secret = handoff.publish(store, "http://127.0.0.1:8000")
+    assert planted.read_text() == ""  # not written through
+    file = handoff.path_for(store)
+    assert file.stat().st_mode & 0o777 == 0o600 and not file.is_symlink()
+    found = handoff.read(store)
+    assert found is not None and found.secret == secret
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == [planted.name]
+
+
+@pytest.mark.parametrize(
+    ("change", "needle"),
+    [
+        (lambda f: f.chmod(0o644), "readable by you only"),
+        (
+            lambda f: f.write_text(json.dumps({"url": "http://10.1.2.3:8000", "pid": 1, "secret": "s"})),
+            "not a server on this machine",
+        ),
+        (
+            lambda f: f.write_text(
+                json.dumps({"url": "http://127.0.0.1@example.org/", "pid": 1, "secret": "s"})
+            ),
+            "not a server",
+        ),
+    ],
+    ids=["world-readable", "remote", "userinfo"],
+)
+def test_kg_build_trusts_only_its_own_file_naming_loopback(tmp_path: Path, change, needle) -> None:
+    from kg.errors import StoreError
+
+    store = tmp_path / "store"
+    handoff.publish(store, "http://127.0.0.1:8000")
+    file = handoff.path_for(store)
+    change(file)
+    with pytest.raises(StoreError, match=needle):
+        handoff.read(store)
+
+
+def test_a_link_in_the_handoff_place_is_not_followed(tmp_path: Path) -> None:
+    from kg.errors import StoreError
+
+    store = tmp_path / "store"
+    target = tmp_path / "elsewhere.json"
+    handoff.publish(tmp_path / "other", "http://127.0.0.1:8000")
+    handoff.path_for(tmp_path / "other").rename(target)
+    handoff.path_for(store).symlink_to(target)
+    with pytest.raises(StoreError, match="cannot be opened"):
+        handoff.read(store)

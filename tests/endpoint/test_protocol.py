@@ -1,12 +1,14 @@
-"""Pure protocol pieces: request parsing, content negotiation, the SPARQL lexer's policy checks."""
+"""Pure protocol pieces: request parsing, content negotiation, the policy read from a real parse."""
 
 from __future__ import annotations
 
 import pytest
 
-from kg.endpoint import lexer
+from kg.endpoint import classify, tasks
+from kg.endpoint.classify import ALL, Origin
 from kg.endpoint.negotiation import RDF_FORMATS, RESULT_FORMATS, negotiate, pick
 from kg.endpoint.protocol import Policy, ProtocolError, Request, check_write, parse_operation
+from kg.endpoint.scan import scan
 
 POLICY = Policy(max_body=100)
 
@@ -64,17 +66,6 @@ def test_bad_requests(req, status):
     assert status_of(req) == status
 
 
-def test_update_rules():
-    assert status_of(Request("GET", [("update", "CLEAR ALL")]), update=True) == 405
-    req = Request(
-        "POST",
-        [("using-graph-uri", "urn:g")],
-        "application/sparql-update",
-        b"WITH <urn:x> DELETE {?s ?p ?o} WHERE {?s ?p ?o}",
-    )
-    assert status_of(req, update=True) == 400
-
-
 def test_writes_need_flag_and_token():
     req = Request("POST", [], authorization="Bearer t")
     with pytest.raises(ProtocolError) as info:
@@ -110,6 +101,12 @@ def test_negotiation_406_and_format_param():
     assert pick("text/turtle", RDF_FORMATS, "json").key == "ttl"  # type: ignore[union-attr]
 
 
+def services(text: str) -> list[str | None]:
+    if not classify.mentions(text, ("service",)):
+        return []
+    return classify.classify_query(text, None, {}).services
+
+
 @pytest.mark.parametrize(
     ("text", "targets"),
     [
@@ -117,21 +114,32 @@ def test_negotiation_406_and_format_param():
         ("PREFIX e: <http://e/> SELECT * { SERVICE SILENT e:x { } }", ["http://e/x"]),
         ("SELECT * { SERVICE ?u { } }", [None]),
         ('SELECT * { ?s ?p "SERVICE <http://a/>" } # SERVICE <http://b/>', []),
-        ("SELECT * { ?s <http://x/SERVICE> ?o . ?s ex:service ?o }", []),
+        ("SELECT * { ?s <http://x/SERVICE> ?o . ?s <urn:service> ?o }", []),
         ("SELECT * { ?s ?p '''multi\nSERVICE''' }", []),
+        ("BASE <http://b/> SELECT * { SERVICE <x> { } }", ["http://b/x"]),
+        ("PREFIX ex: <http://e/> SELECT * { ?s ex:a ?o SERVICE <http://a/> { } }", ["http://a/"]),
     ],
 )
 def test_service_detection(text, targets):
-    assert lexer.remote_targets(text, "SERVICE") == targets
+    assert services(text) == targets
 
 
 def test_service_policy():
     op = "SELECT * { SERVICE <http://wikidata.example/sparql> { ?s ?p ?o } }"
-    assert status_of(Request("GET", [("query", op)])) == 403
-    allowed = Policy(allow_service=True, service_allowlist=("http://wikidata.example/",))
-    assert parse_operation(Request("GET", [("query", op)]), allowed, False) is not None
-    other = Policy(allow_service=True, service_allowlist=("http://elsewhere/",))
-    assert status_of(Request("GET", [("query", op)]), other) == 403
+    reading = classify.classify_query(op, None, {})
+    with pytest.raises(ProtocolError) as info:
+        classify.check_remote(reading, False, ())
+    assert info.value.status == 403
+    classify.check_remote(reading, True, (Origin.parse("http://wikidata.example/"),))
+    with pytest.raises(ProtocolError):
+        classify.check_remote(reading, True, (Origin.parse("http://elsewhere/"),))
+
+
+META = "https://kg.example/id/graph/meta"
+
+
+def prepare(text: str, using: list[str] | None = None, named: list[str] | None = None) -> tasks.Prepared:
+    return tasks.prepare_update(text, None, {}, (META,), 100, using or [], named or [])
 
 
 @pytest.mark.parametrize(
@@ -140,27 +148,34 @@ def test_service_policy():
         ("INSERT DATA { GRAPH <urn:g> { <urn:a> <urn:b> <urn:c> } }", {"urn:g"}, False),
         ("INSERT DATA { <urn:a> <urn:b> <urn:c> }", set(), True),
         ("WITH <urn:w> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }", {"urn:w"}, False),
-        ("DELETE WHERE { GRAPH ?g { ?s ?p ?o } }", {lexer.ALL}, False),
+        ("DELETE WHERE { GRAPH ?g { ?s ?p ?o } }", {ALL}, False),
         ("CLEAR DEFAULT", set(), True),
-        ("DROP ALL", {lexer.ALL}, False),
+        ("DROP ALL", {ALL}, False),
         ("LOAD <http://x/>", set(), True),
         ("LOAD <http://x/> INTO GRAPH <urn:l>", {"urn:l"}, False),
         ("COPY <urn:a> TO DEFAULT", set(), True),
         ("MOVE <urn:a> TO <urn:b>", {"urn:a", "urn:b"}, False),
         ("PREFIX e: <urn:e:> INSERT { GRAPH e:g { ?s ?p 1 } } WHERE { ?s ?p ?o }", {"urn:e:g"}, False),
         ('INSERT DATA { GRAPH <urn:g> { <urn:a> <urn:b> "}" } }', {"urn:g"}, False),
+        (f"INSERT DATA {{ GRAPH <{META}> {{ <urn:a> <urn:b> <urn:c> }} }}", {META}, True),
     ],
 )
 def test_update_plan(update, touched, refused):
-    plan = lexer.plan_update(update)
+    plan = prepare(update).reading
     assert (plan.refusal is not None) is refused
-    if not refused:
-        assert plan.touched == touched
+    assert plan.touched >= touched
 
 
 def test_using_graph_uri_becomes_using():
-    text = lexer.with_dataset("INSERT { GRAPH <urn:g> { ?s a 1 } } WHERE { ?s ?p ?o }", ["urn:d"], ["urn:n"])
-    assert "USING <urn:d> USING NAMED <urn:n> WHERE" in text
+    prepared = prepare("INSERT { GRAPH <urn:g> { ?s a 1 } } WHERE { ?s ?p ?o }", ["urn:d"], ["urn:n"])
+    assert "USING <urn:d> USING NAMED <urn:n> WHERE" in prepared.text
+
+
+def test_update_rules():
+    assert status_of(Request("GET", [("update", "CLEAR ALL")]), update=True) == 405
+    with pytest.raises(ProtocolError) as info:
+        prepare("WITH <urn:x> DELETE {?s ?p ?o} WHERE {?s ?p ?o}", ["urn:g"])
+    assert info.value.status == 400 and "conflict" in info.value.message
 
 
 @pytest.mark.parametrize(
@@ -170,7 +185,8 @@ def test_using_graph_uri_becomes_using():
         ("SELECT * { ?s ?p ?o } OFFSET 5 LIMIT 7", 7),
         ("SELECT * { { SELECT * { ?s ?p ?o } LIMIT 3 } }", None),
         ("SELECT * { ?s ?p 'LIMIT 4' }", None),
+        ("PREFIX ex: <http://e/> SELECT * { ?s ex:a\\#b ?o } LIMIT 5", 5),
     ],
 )
 def test_declared_limit(text, limit):
-    assert lexer.declared_limit(text) == limit
+    assert scan(text, 0).limit == limit
