@@ -18,6 +18,7 @@ from typing import Any
 
 import pyoxigraph as ox
 from rdflib import Graph
+from rdflib.namespace import RDFS, SKOS
 
 from kg.errors import InputError
 from kg.extract import extract
@@ -28,7 +29,7 @@ from kg.namespaces import ONTOLOGY_GRAPH
 from kg.rdfize import rdfize
 from kg.resolve import Resolution, resolve
 from kg.resources import file_hash, ontology_path
-from kg.store import GraphStore, doc_graph_iri, links_graph_iri, to_ox_triples
+from kg.store import GraphStore, doc_graph_iri, links_graph_iri
 from kg.validate import Report as ValidationReport
 from kg.validate import Violation, validate_graph
 
@@ -99,10 +100,6 @@ def ensure_ontology(store: GraphStore) -> bool:
     return store.ensure_graph(ONTOLOGY_GRAPH, triples, file_hash(path))
 
 
-def stored_label(store: GraphStore) -> Callable[[str], str | None]:
-    return store.label_of
-
-
 def process(
     doc: Document, base: str, known_label: Callable[[str], str | None] | None = None
 ) -> tuple[Resolution, Graph]:
@@ -111,16 +108,20 @@ def process(
     return resolution, rdfize(resolution)
 
 
-def build_document(store: GraphStore, doc: Document, force: bool = False) -> DocResult:
-    """Run the stages on one document and load it if it conforms."""
-    result = DocResult(source=doc.source, outcome="unchanged", doc_id=doc.doc_id)
-    graph_iri = doc_graph_iri(store.base, doc.doc_id)
-    if not force and store.has_graph(graph_iri):
-        if doc.source in store.sources_of(graph_iri):
-            return result
-        result.outcome = store.put_document(doc.doc_id, doc.source, [])
-        return result
-    resolution, graph = process(doc, store.base, stored_label(store))
+@dataclass
+class Prepared:
+    """One document after the stages that need no store (extract, resolve, rdfize, validate):
+    what a worker process hands to the writer. Plain data, so it crosses process boundaries."""
+
+    doc: Document
+    result: DocResult
+    ntriples: bytes = b""  # the document's graph as N-Triples; empty when it is not loaded
+
+
+def prepare(doc: Document, base: str) -> Prepared:
+    """extract -> resolve -> rdfize -> validate for one document; no store is read or written."""
+    result = DocResult(source=doc.source, outcome="prepared", doc_id=doc.doc_id)
+    resolution, graph = process(doc, base)
     result.warnings = [*doc.warnings, *resolution.extraction.warnings]
     result.entities = Counter(e.kind.value for e in resolution.entities)
     result.triples = len(graph)
@@ -128,8 +129,57 @@ def build_document(store: GraphStore, doc: Document, force: bool = False) -> Doc
     if not report.conforms:
         result.outcome = "invalid"
         result.violations = report.violations
+        return Prepared(doc, result)
+    return Prepared(doc, result, graph.serialize(format="nt", encoding="utf-8"))
+
+
+def already_stored(store: GraphStore, doc: Document, force: bool = False) -> DocResult | None:
+    """The result for a document the store already holds (nothing to extract), else None."""
+    if force or not store.has_graph(doc_graph_iri(store.base, doc.doc_id)):
+        return None
+    result = DocResult(source=doc.source, outcome="unchanged", doc_id=doc.doc_id)
+    if doc.source not in store.sources_of(doc_graph_iri(store.base, doc.doc_id)):
+        result.outcome = store.put_document(doc.doc_id, doc.source, [])
+    return result
+
+
+_LABEL = ox.NamedNode(str(RDFS.label))
+_ALT_LABEL = ox.NamedNode(str(SKOS.altLabel))
+
+
+def adopt_stored_labels(store: GraphStore, triples: list[ox.Triple]) -> list[ox.Triple]:
+    """An entity the store already holds keeps its stored label; this document's spelling becomes
+    an alternative label. Done by the one writer, in input order, so that the graph does not
+    depend on which worker finished first."""
+    swap: dict[object, tuple[ox.Literal, ox.Literal]] = {}
+    for t in triples:
+        if t.predicate == _LABEL and isinstance(t.object, ox.Literal) and isinstance(t.subject, ox.NamedNode):
+            stored = store.label_of(t.subject.value)
+            if stored is not None and stored != t.object.value:
+                swap[t.subject] = (t.object, ox.Literal(stored, language="en"))
+    if not swap:
+        return triples
+    out: list[ox.Triple] = []
+    for t in triples:
+        if t.subject in swap and t.predicate == _LABEL:
+            mine, stored_label = swap[t.subject]
+            out.append(ox.Triple(t.subject, _LABEL, stored_label))
+            out.append(ox.Triple(t.subject, _ALT_LABEL, mine))
+        elif t.subject in swap and t.predicate == _ALT_LABEL and t.object == swap[t.subject][1]:
+            continue
+        else:
+            out.append(t)
+    return list(dict.fromkeys(out))
+
+
+def write(store: GraphStore, prepared: Prepared, force: bool = False) -> DocResult:
+    """Load a prepared document into the store (one transaction), unless it was not valid."""
+    result, doc = prepared.result, prepared.doc
+    if result.outcome == "invalid":
         return result
-    triples = to_ox_triples(graph)
+    parsed = ox.parse(prepared.ntriples, format=ox.RdfFormat.N_TRIPLES)
+    triples = adopt_stored_labels(store, [q.triple for q in parsed])
+    graph_iri = doc_graph_iri(store.base, doc.doc_id)
     if force and store.has_graph(graph_iri):
         store.replace_graph(graph_iri, triples)
         result.outcome = "replaced"
@@ -138,6 +188,14 @@ def build_document(store: GraphStore, doc: Document, force: bool = False) -> Doc
         return result
     result.outcome = store.put_document(doc.doc_id, doc.source, triples)
     return result
+
+
+def build_document(store: GraphStore, doc: Document, force: bool = False) -> DocResult:
+    """Run the stages on one document and load it if it conforms."""
+    done = already_stored(store, doc, force)
+    if done is not None:
+        return done
+    return write(store, prepare(doc, store.base), force)
 
 
 def warm() -> None:
