@@ -24,6 +24,7 @@ from kg.errors import InputError
 from kg.extract import extract
 from kg.ingest import discover, read_document
 from kg.link import offline_link_triples
+from kg.merged import merged_violations
 from kg.model import Document
 from kg.namespaces import ONTOLOGY_GRAPH
 from kg.rdfize import rdfize
@@ -261,10 +262,15 @@ def graph_of(store: GraphStore, graph_iri: str) -> Graph:
     return Graph().parse(data=store.graph_ntriples(graph_iri), format="nt")
 
 
+#: how validate_store names the merged default graph in its results
+MERGED = "merged default graph"
+
+
 def validate_store(
     store: GraphStore, on_graph: Callable[[int, int], None] | None = None
 ) -> list[tuple[str, ValidationReport]]:
-    """Validate each document graph (and the links graph, if any) on its own;
+    """Validate each document graph (and the links graph, if any) on its own, then the merged
+    default graph for what only it shows (``kg.merged``, reported as graph ``MERGED``);
     ``on_graph(done, total)`` after each one."""
     graphs = store.document_graphs()
     for suffix in ("", "-online", "-confirmed"):
@@ -275,5 +281,9 @@ def validate_store(
     for g in graphs:
         out.append((g, validate_graph(graph_of(store, g))))
         if on_graph is not None:
-            on_graph(len(out), len(graphs))
+            on_graph(len(out), len(graphs) + 1)
+    merged = merged_violations(store)  # what no document shows on its own
+    out.append((MERGED, ValidationReport(conforms=not merged, violations=merged)))
+    if on_graph is not None:
+        on_graph(len(out), len(graphs) + 1)
     return out
