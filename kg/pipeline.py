@@ -210,10 +210,11 @@ def warm() -> None:
 
     from kg.extract.pipeline import get_nlp
     from kg.link import tables
-    from kg.validate import shapes_graph
+    from kg.validate import compiled_shapes, shapes_graph
 
     get_nlp()
     shapes_graph()
+    compiled_shapes()
     tables.un_bodies()
     tables.state_overrides()
     gc.freeze()
