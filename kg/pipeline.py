@@ -30,7 +30,7 @@ from kg.namespaces import ONTOLOGY_GRAPH
 from kg.rdfize import rdfize
 from kg.resolve import Resolution, resolve
 from kg.resources import file_hash, ontology_path
-from kg.store import GraphStore, doc_graph_iri, links_graph_iri
+from kg.store import GraphStore, doc_graph_iri, links_graph_iri, to_ox_triples
 from kg.validate import Report as ValidationReport
 from kg.validate import Violation, validate_graph
 
@@ -131,7 +131,8 @@ def prepare(doc: Document, base: str) -> Prepared:
         result.outcome = "invalid"
         result.violations = report.violations
         return Prepared(doc, result)
-    return Prepared(doc, result, graph.serialize(format="nt", encoding="utf-8"))
+    ntriples = ox.serialize(to_ox_triples(graph), format=ox.RdfFormat.N_TRIPLES)
+    return Prepared(doc, result, ntriples or b"")
 
 
 def already_stored(store: GraphStore, doc: Document, force: bool = False) -> DocResult | None:

@@ -59,6 +59,11 @@ def validate_graph(graph: Graph) -> Report:
     compiled = compiled_shapes()
     if compiled is not None and compiled_conforms(compiled, graph) is True:
         return Report(conforms=True)
+    if not graph.store.context_aware:  # pyshacl needs contexts (rdfize builds on SimpleMemory)
+        copy = Graph()
+        for t in graph:
+            copy.add(t)
+        graph = copy
     conforms, results, _ = shacl_validate(
         graph,
         shacl_graph=shapes_graph(),

@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from typing import Literal as Lit
 
 import pyoxigraph as ox
-from rdflib import Graph
+from rdflib import Graph, Literal, URIRef
+from rdflib.term import Node
 
 from kg.namespaces import KG, ONTOLOGY_GRAPH
 
@@ -81,10 +82,22 @@ def triple_data(triples: Iterable[ox.Triple]) -> str:
     return " .\n".join(f"{t.subject} {t.predicate} {t.object}" for t in triples)
 
 
+def _ox_term(t: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    if isinstance(t, URIRef):
+        return ox.NamedNode(t)
+    if isinstance(t, Literal):
+        if t.language:
+            return ox.Literal(str(t), language=t.language)
+        if t.datatype is not None:
+            return ox.Literal(str(t), datatype=ox.NamedNode(t.datatype))
+        return ox.Literal(str(t))
+    return ox.BlankNode(str(t))
+
+
 def to_ox_triples(graph: Graph) -> list[ox.Triple]:
-    """rdflib Graph -> pyoxigraph triples (through N-Triples, the fast path)."""
-    data = graph.serialize(format="nt", encoding="utf-8")
-    return [q.triple for q in ox.parse(data, format=ox.RdfFormat.N_TRIPLES)]
+    """rdflib Graph -> pyoxigraph triples, term by term (half the time of a round trip through
+    rdflib's N-Triples writer)."""
+    return [ox.Triple(_ox_term(s), _ox_term(p), _ox_term(o)) for s, p, o in graph]  # type: ignore[arg-type]
 
 
 class Operations:
