@@ -31,6 +31,7 @@ from kg.rdfize import rdfize
 from kg.resolve import Resolution, resolve
 from kg.resources import file_hash, ontology_path
 from kg.store import GraphStore, doc_graph_iri, links_graph_iri, to_ox_triples
+from kg.store.layout import from_ox_triples
 from kg.validate import Report as ValidationReport
 from kg.validate import Violation, validate_graph
 
@@ -260,8 +261,8 @@ def link_offline(store: GraphStore) -> bool:
 
 
 def graph_of(store: GraphStore, graph_iri: str) -> Graph:
-    """A named graph of the store as a plain in-memory rdflib Graph (what pyshacl is fast on)."""
-    return Graph().parse(data=store.graph_ntriples(graph_iri), format="nt")
+    """A named graph of the store as a plain in-memory rdflib Graph (what validation reads)."""
+    return from_ox_triples(store.graph_triples(graph_iri))
 
 
 #: how validate_store names the merged default graph in its results
