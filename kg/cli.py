@@ -266,7 +266,8 @@ def restore(dump: Path, store: str | None, base: str | None, fmt: str | None, qu
 @store_option
 @quiet_option
 def validate(store: str | None, quiet: bool) -> None:
-    """Validate every graph in the store against the SHACL shapes.
+    """Validate every graph in the store against the SHACL shapes, then the merged default graph
+    for what no document shows alone (a node given two values of a property allowed once).
 
     Exit status: 0 conforms, 1 violations, 2 bad input (no store).
     """
