@@ -336,16 +336,16 @@ def validate_store(
 # -- the quarantine graph, read back ----------------------------------------------------------
 
 _Q_RECORDS = """SELECT ?r ?g ?s ?p ?o ?cause ?focus ?path ?value ?message ?shape WHERE {{
-  GRAPH <{quarantine}> {{
+  GRAPH <{quarantine}> {{ {only}
     ?r a <{KG}QuarantineRecord> ; <{KG}quarantinedFrom> ?g ; <{RDF}subject> ?s ; <{RDF}predicate> ?p ;
        <{RDF}object> ?o ; <{KG}cause> ?cause ; <{KG}focusNode> ?focus ; <{KG}message> ?message .
     OPTIONAL {{ ?r <{KG}resultPath> ?path }} OPTIONAL {{ ?r <{KG}resultValue> ?value }}
-    OPTIONAL {{ ?r <{KG}shape> ?shape }} {only}
+    OPTIONAL {{ ?r <{KG}shape> ?shape }}
   }}
 }}"""
 _Q_EVIDENCE = """SELECT ?r ?t ?start ?end ?text WHERE {{
-  GRAPH <{quarantine}> {{
-    ?r <{KG}quarantinedFrom> ?g ; <{KG}evidence> ?t . {only}
+  GRAPH <{quarantine}> {{ {only}
+    ?r <{KG}quarantinedFrom> ?g ; <{KG}evidence> ?t .
     ?t <{OA}hasSelector> ?a . ?a <{OA}start> ?start ; <{OA}end> ?end .
     OPTIONAL {{ ?t <{OA}hasSelector> ?b . ?b <{OA}exact> ?text }}
   }}
@@ -356,7 +356,7 @@ _Q_COUNTS = """SELECT (COUNT(DISTINCT ?r) AS ?n) (COUNT(DISTINCT ?g) AS ?d) WHER
 
 
 def _query(template: str, store: GraphStore, graph: str | None) -> list[dict[str, object]]:
-    only = f"FILTER(?g = <{graph}>)" if graph is not None else ""
+    only = f"VALUES ?g {{ <{graph}> }}" if graph is not None else ""  # (bound first: an index lookup)
     sparql = template.format(quarantine=quarantine_graph_iri(store.base), KG=KG, RDF=RDF, OA=OA, only=only)
     return store.select(sparql)
 
