@@ -57,6 +57,7 @@ if TYPE_CHECKING:
     import rdflib
 
     from kg.pipeline import BuildReport, DocResult
+    from kg.quarantine import Quarantined
     from kg.store import Store
 
 __all__ = ["Entity", "Fact", "Graph", "Reading", "Rows", "extract"]
@@ -204,15 +205,28 @@ class Graph:
         *,
         force: bool = False,
         link: bool = True,
+        strict: bool = False,
         on_result: Callable[[DocResult], None] | None = None,
     ) -> BuildReport:
         """Ingest, extract, validate and load files and folders, as ``kg build`` does.
 
-        ``on_result`` is called as each document finishes; the report lists every outcome."""
+        ``on_result`` is called as each document finishes; the report lists every outcome. A
+        document whose graph breaks the shapes loads without what breaks them (outcome
+        ``"quarantined"``; ``report.quarantined`` lists the statements left out); with ``strict``
+        it is not loaded (outcome ``"invalid"``)."""
         from kg.pipeline import build
 
-        report = build([Path(p) for p in paths], self.store, force=force, on_result=on_result, link=link)
+        report = build(
+            [Path(p) for p in paths], self.store, force=force, on_result=on_result, link=link, strict=strict
+        )
         return report
+
+    def quarantined(self) -> list[tuple[str, Quarantined]]:
+        """The statements builds left out of documents because they broke the shapes (the
+        quarantine graph): (document graph IRI, statement and why)."""
+        from kg.pipeline import stored_quarantine
+
+        return stored_quarantine(self.store)
 
     def query(self, sparql: str) -> Rows | bool | rdflib.Graph:
         """Run a SPARQL query with kg's prefixes predeclared (``kg:``, ``rdfs:``, ``id:``, ...).

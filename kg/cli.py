@@ -45,6 +45,11 @@ def cli() -> None:
 @base_option
 @click.option("--force", is_flag=True, help="Extract again even where the same content is already stored.")
 @click.option(
+    "--strict",
+    is_flag=True,
+    help="Load a document whose graph breaks the shapes not at all, instead of without what breaks them.",
+)
+@click.option(
     "--link/--no-link",
     "link",
     default=None,
@@ -52,12 +57,23 @@ def cli() -> None:
 )
 @quiet_option
 def build(
-    paths: tuple[Path, ...], store: str | None, base: str | None, force: bool, link: bool | None, quiet: bool
+    paths: tuple[Path, ...],
+    store: str | None,
+    base: str | None,
+    force: bool,
+    strict: bool,
+    link: bool | None,
+    quiet: bool,
 ) -> None:
     """Ingest files or folders (.txt, .md, .html), extract, map to RDF, validate and load.
 
-    Exit status: 0 all loaded, 1 a document did not conform to the shapes (it was not loaded),
-    2 an input could not be read (the others were loaded).
+    A document whose graph breaks the SHACL shapes loads without the statements that break them
+    (and those that depend on them); each left-out statement is listed and kept in the quarantine
+    graph (kg validate lists them again). --strict loads such a document not at all.
+
+    Exit status: 0 all loaded whole, 1 a document did not conform to the shapes (statements of it
+    quarantined, or with --strict the document not loaded), 2 an input could not be read (the
+    others were loaded).
     """
     from kg import handoff
     from kg.ingest import discover
@@ -76,11 +92,13 @@ def build(
     def run(step: Callable[[DocResult], None]) -> tuple[BuildReport, int, int, str]:
         if held is not None:
             report, stats, url = handoff.build_via_server(
-                Path(cfg.store), held, files, force, cfg.link_offline, step
+                Path(cfg.store), held, files, force, cfg.link_offline, step, strict=strict
             )
             return report, stats["default_triples"], stats["quads"], f"kg serve at {url}"
         assert db is not None
-        report = run_build(list(paths), db, force=force, on_result=step, files=files, link=cfg.link_offline)
+        report = run_build(
+            list(paths), db, force=force, on_result=step, files=files, link=cfg.link_offline, strict=strict
+        )
         stats = db.stats()
         return report, stats.default_triples, stats.quads, str(cfg.store)
 
@@ -89,8 +107,11 @@ def build(
         def step(result: DocResult) -> None:  # called as each document finishes
             if result.error:
                 progress.echo(f"kg: error: {result.error}")
-            for v in result.violations:
-                progress.echo(f"kg: invalid: {result.source}: {v.line()}")
+            if result.outcome == "invalid":
+                for v in result.violations:
+                    progress.echo(f"kg: invalid: {result.source}: {v.line()}")
+            for q in result.quarantined:
+                progress.echo(f"kg: quarantined: {result.source}: {q.line()}")
             if not quiet:
                 for w in result.warnings:
                     progress.echo(f"kg: warning: {result.source}: {w}")
@@ -111,6 +132,12 @@ def build(
             click.echo("entities: " + ", ".join(f"{k} {n}" for k, n in sorted(ents.items())))
         click.echo(f"triples: {triples} distinct, {quads} quads in {where}")
     click.echo(f"violations: {report.violations}")
+    left_out = report.quarantined
+    if left_out:
+        documents = len({source for source, _ in left_out})
+        click.echo(
+            f"quarantined: {len(left_out)} statements of {documents} documents (kg validate lists them)"
+        )
     sys.exit(report.exit_code)
 
 
@@ -267,11 +294,16 @@ def restore(dump: Path, store: str | None, base: str | None, fmt: str | None, qu
 @quiet_option
 def validate(store: str | None, quiet: bool) -> None:
     """Validate every graph in the store against the SHACL shapes, then the merged default graph
-    for what no document shows alone (a node given two values of a property allowed once).
+    for what no document shows alone (a node given two values of a property allowed once); list
+    quarantined statements.
 
-    Exit status: 0 conforms, 1 violations, 2 bad input (no store).
+    The quarantined statements are those kg build left out of documents because they broke the
+    shapes (the quarantine graph, which is not itself validated as data).
+
+    Exit status: 0 conforms and nothing quarantined, 1 violations or quarantined statements, 2 bad
+    input (no store).
     """
-    from kg.pipeline import validate_store
+    from kg.pipeline import stored_quarantine, validate_store
     from kg.progress import Progress
 
     cfg = _settings(store=store)
@@ -283,8 +315,15 @@ def validate(store: str | None, quiet: bool) -> None:
         for v in report.violations:
             total += 1
             click.echo(f"{graph}: {v.line()}")
-    click.echo(f"graphs: {len(results)}, violations: {total}")
-    sys.exit(1 if total else 0)
+    left_out = stored_quarantine(db)
+    for graph, q in left_out:
+        click.echo(f"{graph}: quarantined: {q.line()}")
+    documents = len({graph for graph, _ in left_out})
+    click.echo(
+        f"graphs: {len(results)}, violations: {total}, "
+        f"quarantined: {len(left_out)} statements of {documents} documents"
+    )
+    sys.exit(1 if total or left_out else 0)
 
 
 @cli.command()
@@ -338,11 +377,13 @@ def _version(dist: str) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def info(store: str | None, as_json: bool) -> None:
     """Versions and store statistics."""
+    from kg.pipeline import quarantine_counts
     from kg.query import entity_counts
 
     cfg = _settings(store=store)
     db = _open(cfg, read_only=True)
     stats = db.stats()
+    quarantined, quarantined_from = quarantine_counts(db)
     data: dict[str, Any] = {
         "kg": __version__,
         "python": platform.python_version(),
@@ -354,6 +395,7 @@ def info(store: str | None, as_json: bool) -> None:
         "named_graphs": stats.named_graphs,
         "documents": stats.document_graphs,
         "entities": entity_counts(db),
+        "quarantined": {"statements": quarantined, "documents": quarantined_from},
     }
     if as_json:
         click.echo(json.dumps(data, indent=2, sort_keys=True))
@@ -373,7 +415,8 @@ def info(store: str | None, as_json: bool) -> None:
 def remove(target: str, store: str | None) -> None:
     """Remove a document (by its source path or its document id) from the store.
 
-    Facts that another document also states stay in the merged graph.
+    Facts that another document also states stay in the merged graph; the statements quarantined
+    from the document go with it.
     """
     cfg = _settings(store=store)
     db = _open(cfg)

@@ -147,6 +147,7 @@ def build_via_server(
     force: bool,
     link: bool,
     on_result: Callable[[DocResult], None],
+    strict: bool = False,
 ) -> tuple[BuildReport, dict[str, int], str]:
     """Hand a build to the server holding ``store``: the report, the store's size, the server URL.
 
@@ -163,7 +164,13 @@ def build_via_server(
             "wait for the other kg build to finish, or stop the process that holds the store"
         )
     # paths as given (they are recorded as the documents' sources), read from our directory
-    body = {"files": [str(f) for f in files], "cwd": str(Path.cwd()), "force": force, "link": link}
+    body = {
+        "files": [str(f) for f in files],
+        "cwd": str(Path.cwd()),
+        "force": force,
+        "link": link,
+        "strict": strict,
+    }
     report = BuildReport()
     stats: dict[str, int] = {}
     try:

@@ -28,6 +28,7 @@ class Violation:
     value: str | None
     message: str
     severity: str = "Violation"
+    shape: str | None = None  # the shape that reported it (a property shape: its node shape's IRI)
 
     def line(self) -> str:
         where = self.focus + (f" {self.path}" if self.path else "")
@@ -80,6 +81,9 @@ def validate_graph(graph: Graph) -> Report:
         value = results.value(result, SH.value)
         message = results.value(result, SH.resultMessage)
         severity = results.value(result, SH.resultSeverity)
+        shape = results.value(result, SH.sourceShape)
+        if shape is not None and not isinstance(shape, URIRef):  # a blank property shape
+            shape = shapes_graph().value(predicate=SH.property, object=shape)
         violations.append(
             Violation(
                 focus=str(focus),
@@ -87,6 +91,7 @@ def validate_graph(graph: Graph) -> Report:
                 value=None if value is None else str(value),
                 message=str(message) if message is not None else "does not conform",
                 severity=str(severity).rsplit("#", 1)[-1] if severity is not None else "Violation",
+                shape=str(shape) if isinstance(shape, URIRef) else None,
             )
         )
     violations.sort(key=lambda v: (v.focus, v.path or "", v.message))

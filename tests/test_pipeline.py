@@ -1,4 +1,5 @@
-"""The pipeline's contract: a document that does not conform is reported and not loaded; the rest loads."""
+"""The pipeline's contract with --strict: a document that does not conform is reported and not loaded;
+the rest loads. (Without --strict, what breaks the shapes is quarantined: tests/test_quarantine.py.)"""
 
 from __future__ import annotations
 
@@ -35,7 +36,7 @@ def break_one_document(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_invalid_document_is_not_loaded_and_the_rest_is(break_one_document: None) -> None:
     store = Store(None, BASE)
-    report = kg.pipeline.build([EXAMPLES], store, link=False)
+    report = kg.pipeline.build([EXAMPLES], store, link=False, strict=True)
     outcomes = {Path(r.source).name: r.outcome for r in report.results}
     assert outcomes == {"forum-statement.txt": "invalid", "pacific-dialogue.txt": "added"}
     assert report.exit_code == 1
@@ -46,7 +47,8 @@ def test_invalid_document_is_not_loaded_and_the_rest_is(break_one_document: None
 
 
 def test_cli_reports_file_focus_and_message(break_one_document: None, tmp_path: Path) -> None:
-    result = CliRunner().invoke(cli, ["build", str(EXAMPLES), "--store", str(tmp_path / "s"), "--no-link"])
+    args = ["build", str(EXAMPLES), "--store", str(tmp_path / "s"), "--no-link", "--strict"]
+    result = CliRunner().invoke(cli, args)
     assert result.exit_code == 1
     lines = [line for line in result.output.splitlines() if line.startswith("kg: invalid:")]
     assert lines

@@ -194,13 +194,16 @@ def build_router(endpoint: Endpoint) -> APIRouter:
             files = [Path(f) for f in body["files"] if isinstance(f, str)]
             cwd = Path(body["cwd"])
             force, link = bool(body.get("force", False)), bool(body.get("link", True))
+            strict = bool(body.get("strict", False))
         except (ValueError, KeyError, TypeError):
             raise ProtocolError(
-                400, 'the body must be JSON: {"files": [paths], "cwd": path, "force": bool, "link": bool}'
+                400,
+                'the body must be JSON: {"files": [paths], "cwd": path, "force": bool, "link": bool, '
+                '"strict": bool}',
             ) from None
         if not cwd.is_absolute():
             raise ProtocolError(400, f"cwd must be an absolute path, not {str(cwd)!r}")
-        answer = endpoint.build(files, cwd, force, link)
+        answer = endpoint.build(files, cwd, force, link, strict)
         return StreamingResponse(answer, media_type="application/x-ndjson")
 
     @router.get("/health", summary="Liveness and store size")

@@ -269,7 +269,9 @@ class Endpoint:
 
     # -- builds handed over by kg build (kg.handoff) ------------------------------------------
 
-    async def build(self, files: list[Path], cwd: Path, force: bool, link: bool) -> AsyncIterator[bytes]:
+    async def build(
+        self, files: list[Path], cwd: Path, force: bool, link: bool, strict: bool = False
+    ) -> AsyncIterator[bytes]:
         """Run ``kg build`` on ``files`` here, one JSON line per document, then a summary line.
         Relative paths are read from ``cwd`` (the caller's) and recorded as given, as kg build does.
 
@@ -286,7 +288,7 @@ class Endpoint:
             loop.call_soon_threadsafe(lines.put_nowait, json.dumps(item).encode() + b"\n")
 
         def step(result: DocResult) -> None:
-            if result.outcome in ("added", "replaced", "source-added"):
+            if result.outcome in ("added", "replaced", "source-added", "quarantined"):
                 self._publish()
             emit({"document": result.to_json()})
 
@@ -300,7 +302,14 @@ class Endpoint:
                     try:
                         warm()  # (cheap after the first build) no GC pauses over the pipeline
                         run_build(
-                            files, self.store, force=force, on_result=step, files=files, link=link, cwd=cwd
+                            files,
+                            self.store,
+                            force=force,
+                            on_result=step,
+                            files=files,
+                            link=link,
+                            cwd=cwd,
+                            strict=strict,
                         )
                     finally:
                         sys.setswitchinterval(switch)

@@ -8,6 +8,9 @@ write documents and keep the merged default graph and the counts exact.
 * the **default graph is the deduplicated merge of the named graphs**, maintained by every write
   (a union-default-graph mode would count a fact stated by k documents k times); a fact leaves
   it only when no named graph states it any more. Graphs in ``unmerged_graphs`` stay out of it;
+* ``<base>graph/quarantine`` (unmerged) holds the statements left out of documents' graphs
+  (``kg.quarantine``): one ``kg:QuarantineRecord`` per statement, keyed by its document graph
+  (``kg:quarantinedFrom``), written, replaced and removed in the same transaction as that graph;
 * ``<base>graph/stats`` (unmerged, not counted, not exported) holds the number of quads and of
   distinct triples, updated in the same transaction as every write, so that no command has to
   count the store. A write that cannot keep them (a raw SPARQL Update) drops them, and the next
@@ -27,13 +30,16 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from kg.namespaces import KG, ONTOLOGY_GRAPH
+from kg.namespaces import KG, OA, ONTOLOGY_GRAPH
 
 DEFAULT = ox.DefaultGraph()
 P_SOURCE = ox.NamedNode(str(KG.loadedFrom))
 P_GRAPH_HASH = ox.NamedNode(str(KG.contentHash))
 P_QUADS = ox.NamedNode(str(KG.quadCount))
 P_TRIPLES = ox.NamedNode(str(KG.tripleCount))
+P_QUARANTINED_FROM = ox.NamedNode(str(KG.quarantinedFrom))
+P_EVIDENCE = ox.NamedNode(str(KG.evidence))
+P_SELECTOR = ox.NamedNode(str(OA.hasSelector))
 
 Outcome = Lit["added", "replaced", "unchanged", "source-added"]
 
@@ -136,6 +142,7 @@ class Operations:
         self.base = base
         self.meta = f"<{meta_graph_iri(base)}>"
         self.stats = f"<{stats_graph_iri(base)}>"
+        self.quarantine = f"<{quarantine_graph_iri(base)}>"
         self.unmerged = [f"<{g}>" for g in unmerged_graphs(base)]
         self.merged = f"<{merged}>" if merged else None
         if self.merged:
@@ -194,6 +201,34 @@ class Operations:
             self.bump(f"{len(triples)} + ?new", "?new", f"{{ SELECT (COUNT(*) AS ?new) WHERE {{ {new} }} }}"),
             # copied from the graph, not sent twice: the same blank nodes, half the request
             f"INSERT {{ {self.in_merge('?s ?p ?o')} }} WHERE {{ GRAPH {g} {{ ?s ?p ?o }} }}",
+        ]
+
+    def _records_of(self, graph: str) -> str:
+        """A pattern binding ?x ?p ?o to the triples of ``graph``'s quarantine records: the records,
+        their evidence spans and the spans' selectors."""
+        g, f, e = f"<{graph}>", P_QUARANTINED_FROM, P_EVIDENCE
+        return (
+            f"GRAPH {self.quarantine} {{ {{ ?x {f} {g} }} UNION {{ ?r {f} {g} ; {e} ?x }} "
+            f"UNION {{ ?r {f} {g} ; {e} ?t . ?t {P_SELECTOR} ?x }} ?x ?p ?o }}"
+        )
+
+    def quarantine_clear(self, graph: str) -> list[str]:
+        """Remove the quarantine records of a document graph (there may be none)."""
+        records = self._records_of(graph)
+        gone = f"{{ SELECT (COUNT(*) AS ?gone) WHERE {{ SELECT DISTINCT ?x ?p ?o WHERE {{ {records} }} }} }}"
+        return [
+            self.bump("0 - ?gone", "0", gone),
+            f"DELETE {{ GRAPH {self.quarantine} {{ ?x ?p ?o }} }} WHERE {{ {records} }}",
+        ]
+
+    def quarantine_insert(self, triples: Sequence[ox.Triple]) -> list[str]:
+        """Add a document's quarantine records (after ``quarantine_clear`` of its graph: they are all
+        new, as each names its document)."""
+        if not triples:
+            return []
+        return [
+            f"INSERT DATA {{ GRAPH {self.quarantine} {{ {triple_data(triples)} }} }}",
+            self.bump(str(len(triples)), "0"),
         ]
 
     def meta_insert(self, triple: str) -> list[str]:

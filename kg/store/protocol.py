@@ -170,12 +170,20 @@ class GraphStore(ABC):
         """Atomically replace a named graph (and its share of the merged default graph)."""
         self._run(self.ops.drop_graph(graph) + self.ops.insert_graph(graph, list(dict.fromkeys(triples))))
 
-    def put_document(self, doc_id: str, source: str, triples: Sequence[ox.Triple]) -> Outcome:
-        """Load one document's graph, recording that ``source`` produced it.
+    def put_document(
+        self,
+        doc_id: str,
+        source: str,
+        triples: Sequence[ox.Triple],
+        quarantined: Sequence[ox.Triple] = (),
+    ) -> Outcome:
+        """Load one document's graph, recording that ``source`` produced it, with the quarantine
+        records of what was left out of it (``kg.quarantine``), in one transaction.
 
         * the same content again (from any path): nothing changes, or only the new path is noted;
-        * ``source`` produced another graph before (the file changed): the old graph is replaced
-          in the same transaction, unless another source still stands behind it.
+        * ``source`` produced another graph before (the file changed): the old graph (and its
+          quarantine records) is replaced in the same transaction, unless another source still
+          stands behind it.
         """
         graph = doc_graph_iri(self.base, doc_id)
         previous = self.graph_of_source(source)
@@ -187,22 +195,36 @@ class GraphStore(ABC):
         if previous is not None:
             ops += self.ops.meta_delete(f"<{previous}> {P_SOURCE} {src}")
             if self.sources_of(previous) == [source]:
-                ops += self.ops.drop_graph(previous)
+                ops += self.ops.drop_graph(previous) + self.ops.quarantine_clear(previous)
             outcome = "replaced"
         if self.has_graph(graph):
             outcome = "source-added" if previous is None else outcome
         else:
             ops += self.ops.insert_graph(graph, list(dict.fromkeys(triples)))
+            ops += self._quarantine(graph, quarantined)
         ops += self.ops.meta_insert(f"<{graph}> {P_SOURCE} {src}")
         self._run(ops)
         return outcome
 
+    def replace_document(
+        self, doc_id: str, triples: Sequence[ox.Triple], quarantined: Sequence[ox.Triple] = ()
+    ) -> None:
+        """Atomically replace a document's graph and its quarantine records (``kg build --force``)."""
+        graph = doc_graph_iri(self.base, doc_id)
+        ops = self.ops.drop_graph(graph) + self.ops.insert_graph(graph, list(dict.fromkeys(triples)))
+        self._run(ops + self._quarantine(graph, quarantined))
+
+    def _quarantine(self, graph: str, quarantined: Sequence[ox.Triple]) -> list[str]:
+        return self.ops.quarantine_clear(graph) + self.ops.quarantine_insert(list(dict.fromkeys(quarantined)))
+
     def remove_document(self, doc_id: str) -> bool:
-        """Remove a document's graph and its source records; True if there was one."""
+        """Remove a document's graph, its source records and its quarantine records; True if there
+        was one."""
         graph = doc_graph_iri(self.base, doc_id)
         if not self.has_graph(graph):
             return False
-        self._run(self.ops.meta_delete_where(f"<{graph}> {P_SOURCE} ?src") + self.ops.drop_graph(graph))
+        ops = self.ops.meta_delete_where(f"<{graph}> {P_SOURCE} ?src") + self.ops.drop_graph(graph)
+        self._run(ops + self.ops.quarantine_clear(graph))
         return True
 
     def ensure_graph(self, graph: str, triples: Sequence[ox.Triple], content_hash: str) -> bool:

@@ -12,9 +12,11 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+from rdflib import Literal
 
 from kg import handoff
 from tests.conftest import EXAMPLES, ROOT, kg
@@ -204,3 +206,40 @@ def test_a_link_in_the_handoff_place_is_not_followed(tmp_path: Path) -> None:
     handoff.path_for(store).symlink_to(target)
     with pytest.raises(StoreError, match="cannot be opened"):
         handoff.read(store)
+
+
+def test_quarantine_and_strict_come_back_through_the_server(
+    live_factory: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The server here runs in this process (a thread), so a graph broken on purpose is broken in
+    the build it runs: the quarantined outcome, its statements and --strict cross the handoff."""
+    import kg.pipeline
+    from kg.errors import StoreInUse
+    from kg.ingest import discover
+    from kg.namespaces import KG
+    from kg.store import Store
+
+    real = kg.pipeline.rdfize
+
+    def rdfize(resolution: Any) -> Any:
+        graph = real(resolution)
+        if resolution.extraction.document.source.endswith("forum-statement.txt"):
+            for tenure in list(graph.subjects(predicate=None, object=KG.Tenure)):
+                graph.set((tenure, KG.status, Literal("sort-of")))
+        return graph
+
+    monkeypatch.setattr(kg.pipeline, "rdfize", rdfize)
+    store = tmp_path / "store"
+    live = live_factory("handoff-quarantine", store=Store(store, "https://kg.example/id/"))
+    live.app.state.endpoint.build_secret = handoff.publish(store, live.url)
+    files = discover([EXAMPLES])
+    seen: list[Any] = []
+    report, _, _ = handoff.build_via_server(store, StoreInUse("held"), files, False, False, seen.append)
+    outcomes = {Path(r.source).name: r.outcome for r in report.results}
+    assert outcomes == {"forum-statement.txt": "quarantined", "pacific-dialogue.txt": "added"}
+    assert report.exit_code == 1 and report.quarantined
+    assert all(q.object == '"sort-of"' for _, q in report.quarantined)
+    strict, _, _ = handoff.build_via_server(
+        store, StoreInUse("held"), files, True, False, seen.append, strict=True
+    )
+    assert {Path(r.source).name: r.outcome for r in strict.results}["forum-statement.txt"] == "invalid"
