@@ -205,13 +205,27 @@ class Graph:
         force: bool = False,
         link: bool = True,
         on_result: Callable[[DocResult], None] | None = None,
+        jobs: int = 1,
+        scheduler: str = "",
     ) -> BuildReport:
         """Ingest, extract, validate and load files and folders, as ``kg build`` does.
 
-        ``on_result`` is called as each document finishes; the report lists every outcome."""
+        ``on_result`` is called as each document finishes; the report lists every outcome.
+        ``jobs``: worker processes that prepare documents (0: one per CPU core); ``scheduler``:
+        a Dask scheduler's address to prepare them on instead (``kg[dask]``). Either way this
+        process writes, in input order: the same graph as ``jobs=1``."""
+        from kg.parallel import executor_for
         from kg.pipeline import build
 
-        report = build([Path(p) for p in paths], self.store, force=force, on_result=on_result, link=link)
+        executor = executor_for(jobs, scheduler)
+        report = build(
+            [Path(p) for p in paths],
+            self.store,
+            force=force,
+            on_result=on_result,
+            link=link,
+            executor=executor,
+        )
         return report
 
     def query(self, sparql: str) -> Rows | bool | rdflib.Graph:

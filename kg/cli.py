@@ -50,28 +50,58 @@ def cli() -> None:
     default=None,
     help="Link States, UN bodies and cities offline after loading (default: on; $KG_LINK_OFFLINE).",
 )
+@click.option(
+    "--jobs",
+    "-j",
+    type=int,
+    default=None,
+    metavar="N",
+    help="Extract, map and validate in N worker processes (0: one per CPU core; default: $KG_JOBS, else 1).",
+)
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    default=None,
+    help="Prepare documents on a Dask cluster, e.g. tcp://host:8786 (pip install 'kg[dask]').",
+)
 @quiet_option
 def build(
-    paths: tuple[Path, ...], store: str | None, base: str | None, force: bool, link: bool | None, quiet: bool
+    paths: tuple[Path, ...],
+    store: str | None,
+    base: str | None,
+    force: bool,
+    link: bool | None,
+    jobs: int | None,
+    scheduler: str | None,
+    quiet: bool,
 ) -> None:
     """Ingest files or folders (.txt, .md, .html), extract, map to RDF, validate and load.
+
+    With --jobs or --scheduler, documents are prepared in parallel and written in input order,
+    each in one transaction: the same graph as a build in one process.
 
     Exit status: 0 all loaded, 1 a document did not conform to the shapes (it was not loaded),
     2 an input could not be read (the others were loaded).
     """
     from kg import handoff
     from kg.ingest import discover
+    from kg.parallel import executor_for
     from kg.pipeline import BuildReport, DocResult
     from kg.pipeline import build as run_build
     from kg.progress import Progress
 
-    cfg = _settings(store=store, base=base, link_offline=link)
+    cfg = _settings(store=store, base=base, link_offline=link, jobs=jobs, scheduler=scheduler)
+    executor = executor_for(cfg.jobs, cfg.scheduler)  # a bad value, or no Dask, stops here
     files = discover(list(paths), warn=lambda message: click.echo(f"kg: warning: {message}", err=True))
     db, held = None, None
     try:
         db = _open(cfg, must_exist=False)
     except StoreInUse as busy:  # a running kg serve holds it: hand the build over (kg.handoff)
         held = busy
+        if executor is not None:
+            click.echo(
+                "kg: warning: kg serve runs the build in its own process; --jobs/--scheduler unused", err=True
+            )
 
     def run(step: Callable[[DocResult], None]) -> tuple[BuildReport, int, int, str]:
         if held is not None:
@@ -80,7 +110,15 @@ def build(
             )
             return report, stats["default_triples"], stats["quads"], f"kg serve at {url}"
         assert db is not None
-        report = run_build(list(paths), db, force=force, on_result=step, files=files, link=cfg.link_offline)
+        report = run_build(
+            list(paths),
+            db,
+            force=force,
+            on_result=step,
+            files=files,
+            link=cfg.link_offline,
+            executor=executor,
+        )
         stats = db.stats()
         return report, stats.default_triples, stats.quads, str(cfg.store)
 

@@ -11,10 +11,10 @@ written in one transaction, so nothing already stored is lost or half-written.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 from rdflib import Graph
@@ -32,6 +32,9 @@ from kg.resources import file_hash, ontology_path
 from kg.store import GraphStore, doc_graph_iri, links_graph_iri
 from kg.validate import Report as ValidationReport
 from kg.validate import Violation, validate_graph
+
+if TYPE_CHECKING:
+    from kg.parallel import Executor
 
 
 @dataclass
@@ -226,21 +229,24 @@ def build(
     files: list[Path] | None = None,
     link: bool = True,
     cwd: Path | None = None,
+    executor: Executor | None = None,
 ) -> BuildReport:
     """Ingest, extract, map, validate and load every file under ``paths``.
 
     Raises InputError before touching the store when a path does not exist; files that cannot
-    be read are reported in the result and skipped.
+    be read are reported in the result and skipped. ``executor`` (kg.parallel): documents are
+    prepared in its workers and written here in input order, the same graph as without it.
     """
     report = BuildReport()
     files = discover(paths) if files is None else files  # a missing path stops here, store untouched
     ensure_ontology(store)
-    for path in files:
-        try:  # relative paths are read from ``cwd`` when given (the caller's, in kg serve)
-            doc = read_document(path if cwd is None else cwd / path, source=str(path))
-            result = build_document(store, doc, force=force)  # (past its time budget: unreadable)
-        except InputError as exc:
-            result = DocResult(source=exc.path, outcome="unreadable", error=exc.message)
+    if executor is None:
+        results = _sequential(files, store, force, cwd)
+    else:
+        from kg.parallel import results as parallel_results
+
+        results = parallel_results(files, store, executor, force=force, cwd=cwd)
+    for result in results:
         report.results.append(result)
         if on_result is not None:
             on_result(result)
@@ -248,6 +254,16 @@ def build(
         link_offline(store)
     store.flush()
     return report
+
+
+def _sequential(files: list[Path], store: GraphStore, force: bool, cwd: Path | None) -> Iterator[DocResult]:
+    for path in files:
+        try:  # relative paths are read from ``cwd`` when given (the caller's, in kg serve)
+            doc = read_document(path if cwd is None else cwd / path, source=str(path))
+            result = build_document(store, doc, force=force)  # (past its time budget: unreadable)
+        except InputError as exc:
+            result = DocResult(source=exc.path, outcome="unreadable", error=exc.message)
+        yield result
 
 
 def link_offline(store: GraphStore) -> bool:
