@@ -34,11 +34,12 @@ import contextlib
 import gc
 import multiprocessing
 import os
+import signal
 import time
 import warnings
 from abc import ABC, abstractmethod
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -141,6 +142,7 @@ def _init_worker(base: str, stored: frozenset[str]) -> None:
     """Run once in each worker, first thing after the fork: then the pipeline loaded once."""
     global _BASE, _STORED
     gc.freeze()  # what the parent left is never collected here (its store is never closed here)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the writer's to handle: it ends the pool
     _BASE, _STORED = base, stored
     from kg.pipeline import warm
 
@@ -178,7 +180,14 @@ class Pool(Executor):
         )
         with warnings.catch_warnings():  # Python 3.12+: "multi-threaded, use of fork() may lead to
             warnings.simplefilter("ignore", DeprecationWarning)  # deadlocks in the child": see above
-            self._pool.submit(int).result()  # (a fork context starts every worker at the first submit)
+            try:
+                self._pool.submit(int).result()  # (a fork context starts every worker at the first submit)
+            except BrokenProcessPool:
+                self.close()
+                raise WorkerError(
+                    "the worker processes of the build could not start (see the messages above); "
+                    "build with --jobs 1"
+                ) from None
 
     def pids(self) -> list[int]:
         """The worker processes (for tests and diagnostics)."""
@@ -356,7 +365,7 @@ def results(
     force: bool = False,
     cwd: Path | None = None,
     window: int | None = None,
-) -> Iterator[DocResult]:
+) -> Generator[DocResult]:
     """Prepare ``files`` on ``executor`` and write them into ``store`` in input order; each
     document's result as it is written. At most ``window`` documents (default: four per worker)
     are in flight or waiting to be written."""

@@ -11,7 +11,8 @@ written in one transaction, so nothing already stored is lost or half-written.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
+from contextlib import closing
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -246,17 +247,18 @@ def build(
         from kg.parallel import results as parallel_results
 
         results = parallel_results(files, store, executor, force=force, cwd=cwd)
-    for result in results:
-        report.results.append(result)
-        if on_result is not None:
-            on_result(result)
+    with closing(results):  # (an error in on_result ends the workers at once)
+        for result in results:
+            report.results.append(result)
+            if on_result is not None:
+                on_result(result)
     if link:
         link_offline(store)
     store.flush()
     return report
 
 
-def _sequential(files: list[Path], store: GraphStore, force: bool, cwd: Path | None) -> Iterator[DocResult]:
+def _sequential(files: list[Path], store: GraphStore, force: bool, cwd: Path | None) -> Generator[DocResult]:
     for path in files:
         try:  # relative paths are read from ``cwd`` when given (the caller's, in kg serve)
             doc = read_document(path if cwd is None else cwd / path, source=str(path))
