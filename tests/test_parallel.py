@@ -23,10 +23,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from rdflib import Graph, URIRef
+import rdflib
+from rdflib import URIRef
 from rdflib.namespace import RDFS
 
-from kg import parallel, pipeline
+from kg import parallel, pipeline, settings
+from kg.api import Graph
 from kg.cli import main
 from kg.errors import UsageError, WorkerError
 from kg.export import export
@@ -80,7 +82,7 @@ def breaking_work(task: Task, base: str, stored: frozenset[str]) -> Outcome:
     """prepare_task, with the forum statement's people losing their labels (a shape violation)."""
     real = pipeline.rdfize
 
-    def rdfize(resolution: Resolution) -> Graph:
+    def rdfize(resolution: Resolution) -> rdflib.Graph:
         graph = real(resolution)
         if resolution.extraction.document.source.endswith(BROKEN):
             for person in [e for e in resolution.entities if e.kind.value == "Person"]:
@@ -197,7 +199,20 @@ def test_a_killed_worker_stops_the_build_with_a_clear_error(corpus: Path) -> Non
         assert store.graph_ntriples(graph)
 
 
-def test_jobs_and_scheduler_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_graph_build_takes_jobs(reference: tuple[BuildReport, set[bytes]], corpus: Path) -> None:
+    graph = Graph.open(None)
+    report = graph.build([corpus], jobs=2)
+    assert set(graph.export("nquads").splitlines()) == reference[1]
+    assert reported(report) == reported(reference[0])
+    graph.close()
+
+
+def test_jobs_and_scheduler_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    assert settings.load(env={"KG_JOBS": "0", "KG_SCHEDULER": "tcp://h:8786"}).jobs == 0
+    config = tmp_path / "kg.toml"
+    config.write_text('[kg]\njobs = 2\nscheduler = "tcp://h:8786"\n')
+    loaded = settings.load({"jobs": 3}, env={"KG_CONFIG": str(config)})
+    assert (loaded.jobs, loaded.scheduler) == (3, "tcp://h:8786")
     assert parallel.executor_for(1) is None
     assert isinstance(parallel.executor_for(2), Pool)
     zero = parallel.executor_for(0)
