@@ -173,6 +173,9 @@ class Pool(Executor):
         return self.jobs
 
     def start(self, base: str, stored: frozenset[str]) -> None:
+        from kg.pipeline import warm
+
+        warm(freeze=False)  # loaded once, here: the workers share it (copy-on-write)
         gc.collect()  # (garbage of this process is not inherited)
         context = multiprocessing.get_context("fork")
         self._pool = ProcessPoolExecutor(

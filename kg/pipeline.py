@@ -202,9 +202,9 @@ def build_document(store: GraphStore, doc: Document, force: bool = False) -> Doc
     return write(store, prepare(doc, store.base), force)
 
 
-def warm() -> None:
+def warm(freeze: bool = True) -> None:
     """Load what every build needs (extraction pipeline, shapes, linking tables), then move all
-    that is loaded out of the garbage collector's sight (``gc.freeze``).
+    that is loaded out of the garbage collector's sight (``gc.freeze``; not with ``freeze`` off).
 
     For a long-lived process that builds now and then (``kg serve`` taking builds from kg build):
     otherwise each full collection walks these objects, a pause of about 100 ms here during which
@@ -219,7 +219,8 @@ def warm() -> None:
     shapes_graph()
     tables.un_bodies()
     tables.state_overrides()
-    gc.freeze()
+    if freeze:
+        gc.freeze()
 
 
 def build(
