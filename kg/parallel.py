@@ -192,10 +192,6 @@ class Pool(Executor):
                     "build with --jobs 1"
                 ) from None
 
-    def pids(self) -> list[int]:
-        """The worker processes (for tests and diagnostics)."""
-        return list(getattr(self._pool, "_processes", None) or {})
-
     def submit(self, task: Task) -> tuple[Future[Outcome], Task]:
         assert self._pool is not None, "start the pool first"
         try:
@@ -212,9 +208,9 @@ class Pool(Executor):
 
     def _lost(self, task: Task) -> WorkerError:
         return WorkerError(
-            f"a worker process of the build ended abruptly (killed, or out of memory?) while "
-            f"{task.source} was in flight; the documents before it are loaded, each whole: run the "
-            "build again to finish it (stored documents are skipped), or with --jobs 1 to see "
+            f"a worker process of the build ended abruptly (killed, or out of memory?) while the "
+            f"documents from {task.source} on were in flight; those before it are loaded, each whole: "
+            "run the build again to finish it (stored documents are skipped), or with --jobs 1 to see "
             "whether one document is the cause"
         )
 
