@@ -207,17 +207,30 @@ class Graph:
         link: bool = True,
         strict: bool = False,
         on_result: Callable[[DocResult], None] | None = None,
+        jobs: int = 1,
+        scheduler: str = "",
     ) -> BuildReport:
         """Ingest, extract, validate and load files and folders, as ``kg build`` does.
 
         ``on_result`` is called as each document finishes; the report lists every outcome. A
         document whose graph breaks the shapes loads without what breaks them (outcome
         ``"quarantined"``; ``report.quarantined`` lists the statements left out); with ``strict``
-        it is not loaded (outcome ``"invalid"``)."""
+        it is not loaded (outcome ``"invalid"``).
+        ``jobs``: worker processes that prepare documents (0: one per CPU core); ``scheduler``:
+        a Dask scheduler's address to prepare them on instead (``kg[dask]``). Either way this
+        process writes, in input order: the same graph as ``jobs=1``."""
+        from kg.parallel import executor_for
         from kg.pipeline import build
 
+        executor = executor_for(jobs, scheduler)
         report = build(
-            [Path(p) for p in paths], self.store, force=force, on_result=on_result, link=link, strict=strict
+            [Path(p) for p in paths],
+            self.store,
+            force=force,
+            on_result=on_result,
+            link=link,
+            strict=strict,
+            executor=executor,
         )
         return report
 

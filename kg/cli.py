@@ -55,6 +55,20 @@ def cli() -> None:
     default=None,
     help="Link States, UN bodies and cities offline after loading (default: on; $KG_LINK_OFFLINE).",
 )
+@click.option(
+    "--jobs",
+    "-j",
+    type=int,
+    default=None,
+    metavar="N",
+    help="Extract, map and validate in N worker processes (0: one per CPU core; default: $KG_JOBS, else 1).",
+)
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    default=None,
+    help="Prepare documents on a Dask cluster, e.g. tcp://host:8786 (pip install 'kg[dask]').",
+)
 @quiet_option
 def build(
     paths: tuple[Path, ...],
@@ -63,6 +77,8 @@ def build(
     force: bool,
     strict: bool,
     link: bool | None,
+    jobs: int | None,
+    scheduler: str | None,
     quiet: bool,
 ) -> None:
     """Ingest files or folders (.txt, .md, .html), extract, map to RDF, validate and load.
@@ -71,23 +87,32 @@ def build(
     (and those that depend on them); each left-out statement is listed and kept in the quarantine
     graph (kg validate lists them again). --strict loads such a document not at all.
 
+    With --jobs or --scheduler, documents are prepared in parallel and written in input order,
+    each in one transaction: the same graph as a build in one process.
+
     Exit status: 0 all loaded whole, 1 a document did not conform to the shapes (statements of it
     quarantined, or with --strict the document not loaded), 2 an input could not be read (the
     others were loaded).
     """
     from kg import handoff
     from kg.ingest import discover
+    from kg.parallel import executor_for
     from kg.pipeline import BuildReport, DocResult
     from kg.pipeline import build as run_build
     from kg.progress import Progress
 
-    cfg = _settings(store=store, base=base, link_offline=link)
+    cfg = _settings(store=store, base=base, link_offline=link, jobs=jobs, scheduler=scheduler)
+    executor = executor_for(cfg.jobs, cfg.scheduler)  # a bad value, or no Dask, stops here
     files = discover(list(paths), warn=lambda message: click.echo(f"kg: warning: {message}", err=True))
     db, held = None, None
     try:
         db = _open(cfg, must_exist=False)
     except StoreInUse as busy:  # a running kg serve holds it: hand the build over (kg.handoff)
         held = busy
+        if executor is not None:
+            click.echo(
+                "kg: warning: kg serve runs the build in its own process; --jobs/--scheduler unused", err=True
+            )
 
     def run(step: Callable[[DocResult], None]) -> tuple[BuildReport, int, int, str]:
         if held is not None:
@@ -97,7 +122,14 @@ def build(
             return report, stats["default_triples"], stats["quads"], f"kg serve at {url}"
         assert db is not None
         report = run_build(
-            list(paths), db, force=force, on_result=step, files=files, link=cfg.link_offline, strict=strict
+            list(paths),
+            db,
+            force=force,
+            on_result=step,
+            files=files,
+            link=cfg.link_offline,
+            strict=strict,
+            executor=executor,
         )
         stats = db.stats()
         return report, stats.default_triples, stats.quads, str(cfg.store)

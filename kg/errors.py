@@ -9,6 +9,7 @@
     ├── ValidationFailed         data that does not conform to the shapes (exit 1)
     ├── ExtractionError          text from which nothing can be read (exit 2)
     ├── SandboxError             kg serve cannot take the network away from query code (exit 2)
+    ├── WorkerError              a worker of a parallel or cluster build died or was lost (exit 2)
     └── kg.link.errors.NetworkError   a linking service failed; the store is unchanged (exit 3)
 
 The CLI converts these at one boundary (cli.py) into a one-line message and the exit code;
@@ -66,3 +67,7 @@ class ExtractionError(KGError):
 
 class SandboxError(KGError):
     """The endpoint cannot confine the code that runs callers' SPARQL (see kg.endpoint.sandbox)."""
+
+
+class WorkerError(KGError):
+    """A worker process of ``kg build --jobs`` died, or a Dask cluster lost its workers (kg.parallel)."""

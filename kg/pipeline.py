@@ -14,10 +14,11 @@ written in one transaction, so nothing already stored is lost or half-written.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Generator
+from contextlib import closing
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 from rdflib import Graph
@@ -38,6 +39,9 @@ from kg.store import GraphStore, doc_graph_iri, links_graph_iri, quarantine_grap
 from kg.store.layout import from_ox_triples
 from kg.validate import Report as ValidationReport
 from kg.validate import Violation, validate_graph
+
+if TYPE_CHECKING:
+    from kg.parallel import Executor
 
 
 @dataclass
@@ -250,9 +254,9 @@ def build_document(store: GraphStore, doc: Document, force: bool = False, strict
     return write(store, prepare(doc, store.base, strict), force)
 
 
-def warm() -> None:
+def warm(freeze: bool = True) -> None:
     """Load what every build needs (extraction pipeline, shapes, linking tables), then move all
-    that is loaded out of the garbage collector's sight (``gc.freeze``).
+    that is loaded out of the garbage collector's sight (``gc.freeze``; not with ``freeze`` off).
 
     For a long-lived process that builds now and then (``kg serve`` taking builds from kg build):
     otherwise each full collection walks these objects, a pause of about 100 ms here during which
@@ -268,7 +272,8 @@ def warm() -> None:
     compiled_shapes()
     tables.un_bodies()
     tables.state_overrides()
-    gc.freeze()
+    if freeze:
+        gc.freeze()
 
 
 def build(
@@ -280,6 +285,7 @@ def build(
     link: bool = True,
     cwd: Path | None = None,
     strict: bool = False,
+    executor: Executor | None = None,
 ) -> BuildReport:
     """Ingest, extract, map, validate and load every file under ``paths``.
 
@@ -287,24 +293,39 @@ def build(
     quarantine graph); with ``strict`` it is not loaded at all.
 
     Raises InputError before touching the store when a path does not exist; files that cannot
-    be read are reported in the result and skipped.
+    be read are reported in the result and skipped. ``executor`` (kg.parallel): documents are
+    prepared in its workers and written here in input order, the same graph as without it.
     """
     report = BuildReport()
     files = discover(paths) if files is None else files  # a missing path stops here, store untouched
     ensure_ontology(store)
+    if executor is None:
+        results = _sequential(files, store, force, cwd, strict)
+    else:
+        from kg.parallel import results as parallel_results
+
+        results = parallel_results(files, store, executor, force=force, cwd=cwd, strict=strict)
+    with closing(results):  # (an error in on_result ends the workers at once)
+        for result in results:
+            report.results.append(result)
+            if on_result is not None:
+                on_result(result)
+    if link:
+        link_offline(store)
+    store.flush()
+    return report
+
+
+def _sequential(
+    files: list[Path], store: GraphStore, force: bool, cwd: Path | None, strict: bool = False
+) -> Generator[DocResult]:
     for path in files:
         try:  # relative paths are read from ``cwd`` when given (the caller's, in kg serve)
             doc = read_document(path if cwd is None else cwd / path, source=str(path))
             result = build_document(store, doc, force=force, strict=strict)  # (past its budget: unreadable)
         except InputError as exc:
             result = DocResult(source=exc.path, outcome="unreadable", error=exc.message)
-        report.results.append(result)
-        if on_result is not None:
-            on_result(result)
-    if link:
-        link_offline(store)
-    store.flush()
-    return report
+        yield result
 
 
 def link_offline(store: GraphStore) -> bool:

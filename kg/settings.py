@@ -78,6 +78,12 @@ class Settings:
     model: str = ""
     #: Seconds of extraction one document may take; past that it is reported unreadable (0: no limit).
     extract_budget: float = 60.0
+    #: Worker processes ``kg build`` extracts, maps and validates in (0: one per CPU core; 1: none, all
+    #: in the building process); the building process writes the store, in input order.
+    jobs: int = 1
+    #: Address of a Dask scheduler (``tcp://host:8786``) whose workers ``kg build`` prepares documents
+    #: on instead of local processes ("": none; needs ``pip install 'kg[dask]'``).
+    scheduler: str = ""
 
 
 ENV_PREFIX = "KG_"
