@@ -1,8 +1,8 @@
 """Build throughput against the naive way and the engine's limits, in one run (one command):
 
-    python -m benchmarks.build_bench [--docs 1000] [--jobs 1 2] [--no-naive] [--remote]
+    python benchmarks/build_bench.py [--docs 1000] [--jobs 1 2] [--no-naive]
 
-For each size, on seeded synthetic releases (``benchmarks.synthetic``):
+For each size, on seeded synthetic releases (``benchmarks/synthetic.py``):
 
 * ``kg build`` with each ``--jobs``: documents per second (wall), CPU seconds per document (the
   process and its workers), peak RSS, store size on disk; then a no-op rebuild of the same folder;
@@ -10,8 +10,8 @@ For each size, on seeded synthetic releases (``benchmarks.synthetic``):
 * the engine's own floor: pyoxigraph ``bulk_load`` of the exported dump into a fresh store, and its
   ``dump``;
 * the naive pipeline a user would write in an afternoon, in its own process: kg's extraction into
-  one rdflib Dataset in memory, pyshacl over the merged graph, ``serialize`` to N-Quads;
-* with ``--remote``: the same build into Oxigraph server (the ``oxigraph`` binary on loopback).
+  one rdflib Dataset in memory, pyshacl over the merged graph, ``serialize`` to N-Quads.
+(Builds into Oxigraph server and Virtuoso: ``store_bench.py --remote --virtuoso URL``.)
 
 Ratios are printed against measurements of the same run; the machine is shared, so CPU seconds say
 more than wall seconds. Times are whole processes, start-up (loading spaCy) included.
@@ -32,7 +32,8 @@ from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 
-from benchmarks.synthetic import generate
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from synthetic import generate
 
 KG = [sys.executable, "-m", "kg"]
 

@@ -1,6 +1,6 @@
 """Seeded synthetic press releases in the genre, for build benchmarks (never for measuring quality).
 
-    python -m benchmarks.synthetic --docs 1000 --out /tmp/releases [--seed 7]
+    python benchmarks/synthetic.py --docs 1000 --out /tmp/releases [--seed 7]
 
 Each release is about 2 KB: a date line, a headline, a dateline and paragraphs about elections,
 appointments, adoptions, statements and visits, with people, States and bodies shared across
