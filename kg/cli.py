@@ -352,7 +352,7 @@ def validate(store: str | None, quiet: bool) -> None:
         click.echo(f"{graph}: quarantined: {q.line()}")
     documents = len({graph for graph, _ in left_out})
     click.echo(
-        f"graphs: {len(results)}, violations: {total}, "
+        f"graphs: {len(results) - 1} and their merge, violations: {total}, "
         f"quarantined: {len(left_out)} statements of {documents} documents"
     )
     sys.exit(1 if total or left_out else 0)

@@ -358,11 +358,9 @@ def validate_store(
     for g in graphs:
         out.append((g, validate_graph(graph_of(store, g))))
         if on_graph is not None:
-            on_graph(len(out), len(graphs) + 1)
+            on_graph(len(out), len(graphs))
     merged = merged_violations(store)  # what no document shows on its own
     out.append((MERGED, ValidationReport(conforms=not merged, violations=merged)))
-    if on_graph is not None:
-        on_graph(len(out), len(graphs) + 1)
     return out
 
 
