@@ -2,7 +2,7 @@
 
 Labels (rdfs:label, skos:altLabel, a press release's dcterms:title) of every entity under the base
 are read once per store generation (a write bumps it) and folded: Unicode decomposed, accents
-dropped, case folded, so ``jurg`` finds ``Jürg Lauber`` and ``/id/person/jurg-lauber`` leads to
+dropped, case folded, so ``jorg`` finds ``Jörg Ammann`` and ``/id/person/jorg-ammann`` leads to
 ``/id/person/jürg-lauber`` (and the other way round, for stores minted either way).
 """
 
@@ -28,7 +28,7 @@ _WORD = re.compile(r"\w+")
 
 
 def fold(text: str) -> str:
-    """Lower case, accents dropped: ``Jürg Lauber`` -> ``jurg lauber``."""
+    """Lower case, accents dropped: ``Jörg Ammann`` -> ``jorg ammann``."""
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 

@@ -2,9 +2,9 @@
 
 Merges and adds mentions; assigns nothing new. Within one document:
 
-* a person named by one word (after an honorific: "Mr. Eliasson", "Dr. Tedros") is the person whose
-  full name ends with that word, else begins with it ("Tedros Adhanom Ghebreyesus"); a bare
-  surname elsewhere ("Eliasson said") is a mention of that person too;
+* a person named by one word (after an honorific: "Mr. Lindqvist", "Dr. Omari") is the person whose
+  full name ends with that word, else begins with it ("Omari Kelo Mbeki-Tandu"); a bare
+  surname elsewhere ("Lindqvist said") is a mention of that person too;
 * one person for spellings that differ only in accents ("José Ramos" / "Jose Ramos") or in a
   middle name or initial ("Anna Lindqvist" / "Anna K. Lindqvist"), when nothing contradicts it
   (no other person shares the first and last names);
@@ -121,7 +121,7 @@ def _surnames(ann: Annotation) -> None:
     for p in full:
         words = _words(p)
         keys.setdefault(words[-1], []).append(p)
-        # a first name the text already uses alone ("Dr. Tedros") stands for the person elsewhere
+        # a first name the text already uses alone ("Dr. Omari") stands for the person elsewhere
         if any(
             fold(ann.span_text(m.start, m.end)).split()[-1:] == [words[0]] and m.end - m.start <= 2
             for m in p.mentions

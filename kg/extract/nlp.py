@@ -71,7 +71,7 @@ def norm_key(text: str) -> str:
 
 @lru_cache(maxsize=16384)
 def fold(text: str) -> str:
-    """``norm_key`` without accents: "Jürg Lauber" and "Jurg Lauber" fold alike."""
+    """``norm_key`` without accents: "Jörg Ammann" and "Jorg Ammann" fold alike."""
     decomposed = unicodedata.normalize("NFKD", norm_key(text))
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 

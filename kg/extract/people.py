@@ -3,17 +3,17 @@
 Assigns Person entities (label: the fullest name the text gives; ``gender`` from an honorific).
 
 A *name* is a run of name-like tokens (capitalised words, initials "K." / "K", particles between them:
-"Anna K Lindqvist", "Peter J R Omondi", "María de la Cruz", "Ibrahim Abdul Aziz Al Sheddi",
+"Anna K Lindqvist", "Peter J R Omondi", "María de la Cruz", "Khalid Abdul Karim Al Noor",
 "Dr. [Asha-Rose] Migiro"), at most ``max_name_tokens`` long and never through a State, organisation
 or post. A run is a person when its context says so (rules/people.json "cues"):
 
-    honorific or title before          "Mr. Lauber", "Dr Sania Nishtar", "Sheikh Hamad"
-    post before                        "Secretary-General Ban Ki-moon", "President of Switzerland
-                                       Micheline Calmy-Rey", "the Vice-President from Argentina, X"
+    honorific or title before          "Mr. Ammann", "Dr Amina Rashed", "Sheikh Hamad"
+    post before                        "Secretary-General Lee Min-ho", "President of Switzerland
+                                       Anneliese Brunner-Voss", "the Vice-President from Argentina, X"
     State after or before              "X (Estonia)", "X of Ethiopia", "China's Dr. X", "Britain's X"
     apposition                         "X, Permanent Representative of ...", "X, 52,", "X, who ..."
     verb                               "X said", "said X", "appointed X", "replacing X", "polled by X"
-    credit                             "UN Photo/Jean-Marc Ferre", "Photo: X"
+    credit                             "UN Photo/Paul-Henri Marceau", "Photo: X"
     coordination                       "X (Peru) and Y (Chad)": a name listed with a person
 
 Single names count after an honorific, a title or a post only. A headline's title-case words are
@@ -297,7 +297,7 @@ def _add_person(ann: Annotation, nr: Run, cue: str, gender: str | None, r: dict[
     before = _prev(ann, nr.start)
     honorific = before >= 0 and (ann.texts[before] in r["honorifics"] or ann.texts[before] in r["titles"])
     if honorific and not ann.covered(before, before + 1, Kind.POST):
-        p_start = before  # the mention includes the honorific ("Mr. Lauber"), as the text names him
+        p_start = before  # the mention includes the honorific ("Mr. Ammann"), as the text names him
     if p is None:
         if all(ann.gaz[t] == PLACE for t in range(nr.start, nr.end) if not ann.space[t]) and cue not in (
             "honorific",

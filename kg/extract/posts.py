@@ -7,7 +7,7 @@ outgoing, acting, new, ...), ``plural`` ("Vice-Presidents") and ``head``. Rule d
 * A post is a head noun ("Special Envoy", "Vice-President", "judge") with the modifiers before it
   that belong to its name ("Deputy", "Permanent") and its capitalised tail ("... of Mexico to the
   United Nations"); a name at the end of the tail is not part of it ("High Commissioner for Human
-  Rights Navi Pillay").
+  Rights Ruth Okonjo").
 * Labels are completed from context, so the same post has one label however the text names it:
   "its President" / "President of the body" -> "President of the <body>"; "Council President" ->
   "President of the <Council>"; "Chile's Permanent Representative" / "Chilean Foreign Minister" ->
@@ -15,7 +15,7 @@ outgoing, acting, new, ...), ``plural`` ("Vice-Presidents") and ``head``. Rule d
   -> "... of the <body>"; "judges of the Court" -> "judge of the <Court>".
 * An honorific head before a name ("Ambassador Rita Mensah", "President Ann Lee") is a title of the
   person (component ``people``), not a post, unless its body or State is named ("Assembly
-  President Jan Eliasson", "Irish President ...").
+  President Per Lindqvist", "Irish President ...").
 """
 
 from __future__ import annotations
@@ -299,7 +299,7 @@ def _tail_word(ann: Annotation, k: int, not_first: bool, r: dict[str, Any]) -> b
 
 def _before_name(ann: Annotation, j: int, k: int, r: dict[str, Any]) -> int:
     """``k``, or where a trailing person name in the tail ``[j, k)`` starts ("High Commissioner for
-    Human Rights| Navi Pillay"): two or more name-like words that name no institution."""
+    Human Rights| Ruth Okonjo"): two or more name-like words that name no institution."""
     words = institution_words()
     t = k
     while t > j and ann.name_like[t - 1] and ann.texts[t - 1] not in words and not ann.gaz[t - 1]:
@@ -341,7 +341,7 @@ def _complete(
         if any(low.endswith(h) for h in rep) or any(low.endswith(h) for h in r["national"]):
             tail = ann.label(end, right) if right > end else ""
             return " ".join(x for x in (head, "of", state.label, tail) if x)
-    # "Council President", "Assembly President Jan Eliasson"
+    # "Council President", "Assembly President Per Lindqvist"
     if prev >= 0 and (texts[prev] in BODY_WORDS or ann.gaz[prev] == ORG) and not has_of:
         body = ann.ent_at(prev, Kind.ORGANIZATION) or resolve_body(ann, texts[prev], prev)
         if body is not None and head.lower().split()[-1] in r["bureau"] | {"president", "chair", "chairman"}:

@@ -5,7 +5,7 @@ Assigns facts ``holds`` (qualified by ``status`` and, where the text gives them,
 
 Holders of a post mention, in the order tried:
 
-    title before a name        "Secretary-General Ban Ki-moon", "Deputy Secretary-General Dr. X"
+    title before a name        "Secretary-General Lee Min-ho", "Deputy Secretary-General Dr. X"
     apposition                 "X, Permanent Representative of Ghana", "the Chef de Cabinet, X",
                                "X (Estonia), Vice-President", "X, who served as the High Commissioner"
     as / copula                "elected A (X) and B (Y) as Vice-Presidents" (every person listed),
