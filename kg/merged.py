@@ -6,8 +6,9 @@ Each document's graph conforms on its own; the merged default graph can still br
 engine (no pass over the store in Python):
 
 * ``conflicts``: before a document is written, which of its values contradict what other
-  documents already say about the same node (the first document read keeps its value; the
-  writer leaves the later one out and records why);
+  documents already say about the same node (the first document written keeps its value;
+  ``set_aside`` leaves the later one out of the document, with what depends on it, and the
+  writer records why in the quarantine graph);
 * ``merged_violations``: ``kg validate``'s check of the merged graph as it is.
 
 The functional properties are read from the shapes (every ``sh:maxCount 1`` under a node shape
@@ -28,11 +29,14 @@ import pyoxigraph as ox
 from rdflib import RDF, RDFS, SH, Literal, URIRef
 from rdflib.term import Node
 
+from kg.namespaces import KG
+from kg.quarantine import Quarantined, quarantine, record_graph
 from kg.store import GraphStore, meta_graph_iri
-from kg.store.layout import P_SOURCE
-from kg.validate import Violation, shapes_graph
+from kg.store.layout import P_SOURCE, from_ox_triples, to_ox_triples
+from kg.validate import Report, Violation, shapes_graph
 
 _TYPE = ox.NamedNode(str(RDF.type))
+_PRESS_RELEASE = ox.NamedNode(str(KG.PressRelease))
 
 
 @dataclass(frozen=True)
@@ -47,7 +51,7 @@ class Functional:
         short = self.path.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
         return (
             f"{short}: documents disagree ({', '.join(sorted(values))}); the shapes allow one value "
-            "on the merged node"
+            "on the merged node, and the value written first is kept"
         )
 
 
@@ -72,51 +76,67 @@ def functional_properties() -> tuple[Functional, ...]:
     return tuple(sorted(out, key=lambda f: (f.cls, f.path)))
 
 
+@cache
+def _by_class() -> tuple[dict[str, set[str]], dict[tuple[str, str], Functional]]:
+    by_class: dict[str, set[str]] = defaultdict(set)
+    for f in functional_properties():
+        by_class[f.cls].add(f.path)
+    return dict(by_class), {(f.cls, f.path): f for f in functional_properties()}
+
+
 def conflicts(
     store: GraphStore, triples: Sequence[ox.Triple], ignore: Sequence[str] = ()
 ) -> list[tuple[ox.Triple, Violation]]:
     """The statements of a document that give a node of a class a second value of a functional
     property, against what other documents in the store state (the graphs in ``ignore``, the
     document's own and the one it replaces, do not count)."""
-    by_class: dict[str, set[str]] = defaultdict(set)
-    for f in functional_properties():
-        by_class[f.cls].add(f.path)
-    functional: dict[tuple[str, str], Functional] = {(f.cls, f.path): f for f in functional_properties()}
-    classes: dict[object, set[str]] = defaultdict(set)
+    by_class, functional = _by_class()
+    paths = {path for ps in by_class.values() for path in ps}
+    # the nodes minted under the document's own IRI (evidence, selectors, tenures, roles) are
+    # stated by no other document: only shared nodes are asked about
+    local: tuple[str, ...] = ()
+    classes: dict[str, set[str]] = defaultdict(set)
     for t in triples:
-        if t.predicate == _TYPE and isinstance(t.object, ox.NamedNode) and t.object.value in by_class:
-            classes[t.subject].add(t.object.value)
+        if (
+            t.predicate == _TYPE
+            and isinstance(t.subject, ox.NamedNode)
+            and isinstance(t.object, ox.NamedNode)
+        ):
+            if t.object == _PRESS_RELEASE:
+                local = (*local, f"{t.subject.value}/")
+            if t.object.value in by_class:
+                classes[t.subject.value].add(t.object.value)
     candidates: dict[tuple[str, str], list[ox.Triple]] = defaultdict(list)
     for t in triples:
-        if not isinstance(t.subject, ox.NamedNode):
+        p = t.predicate.value
+        if p not in paths or not isinstance(t.subject, ox.NamedNode):
             continue
-        for cls in classes.get(t.subject, ()):
-            if t.predicate.value in by_class[cls]:
-                candidates[(t.subject.value, t.predicate.value)].append(t)
+        s = t.subject.value
+        if s in classes and not s.startswith(local) and any(p in by_class[c] for c in classes[s]):
+            candidates[(s, p)].append(t)
     if not candidates:
         return []
-    values = " ".join(f"(<{s}> <{p}>)" for s, p in sorted(candidates))
+    # only what differs from this document's own value comes back (a conforming document has one
+    # value per node and property: the rows are the conflicts, usually none)
+    values = " ".join(f"(<{s}> <{p}> {t.object})" for (s, p), ts in sorted(candidates.items()) for t in ts)
     skip = f"FILTER(?g NOT IN ({', '.join(f'<{g}>' for g in ignore)}))" if ignore else ""
     rows = store.select(
         "SELECT DISTINCT ?s ?p ?o WHERE { "
-        f"VALUES (?s ?p) {{ {values} }} "
+        f"VALUES (?s ?p ?mine) {{ {values} }} "
         f"GRAPH <{meta_graph_iri(store.base)}> {{ ?g {P_SOURCE} ?src }} "
-        f"GRAPH ?g {{ ?s ?p ?o }} {skip} }}"
+        f"GRAPH ?g {{ ?s ?p ?o }} FILTER(!sameTerm(?o, ?mine)) {skip} }}"
     )
     stored: dict[tuple[str, str], set[object]] = defaultdict(set)
     for r in rows:
-        s, p = cast(ox.NamedNode, r["s"]), cast(ox.NamedNode, r["p"])
-        stored[(s.value, p.value)].add(r["o"])
+        s, p = cast(ox.NamedNode, r["s"]).value, cast(ox.NamedNode, r["p"]).value
+        if r["o"] not in {t.object for t in candidates[(s, p)]}:
+            stored[(s, p)].add(r["o"])
     out: list[tuple[ox.Triple, Violation]] = []
-    for key, mine in sorted(candidates.items()):
-        if not stored.get(key):
-            continue
-        for t in mine:
-            if t.object in stored[key]:
-                continue
-            cls = next(c for c in sorted(classes[t.subject]) if (c, key[1]) in functional)
+    for key, theirs_terms in sorted(stored.items()):
+        theirs = sorted(_plain(o) for o in theirs_terms)
+        for t in candidates[key]:
+            cls = next(c for c in sorted(classes[key[0]]) if (c, key[1]) in functional)
             f = functional[(cls, key[1])]
-            theirs = [_plain(o) for o in stored[key]]
             out.append(
                 (
                     t,
@@ -125,10 +145,35 @@ def conflicts(
                         path=key[1],
                         value=_plain(t.object),
                         message=f.message([_plain(t.object), *theirs]),
+                        shape=f.shape,
                     ),
                 )
             )
     return out
+
+
+@dataclass
+class SetAside:
+    """A document's statements once its conflicts with the store are left out: what to write,
+    what was left out (each with its reason) and their ``kg:QuarantineRecord``s."""
+
+    triples: list[ox.Triple]
+    left_out: list[Quarantined]
+    records: list[ox.Triple]
+    conforms: bool = True  # False: leaving them out broke the document (not expected)
+
+
+def set_aside(
+    triples: list[ox.Triple], found: Sequence[tuple[ox.Triple, Violation]], base: str, doc_id: str, graph: str
+) -> SetAside:
+    """Leave the conflicting values (``conflicts``) out of a document's statements, with what
+    depends on them, as a document's own violations are (``kg.quarantine``)."""
+    if not found:
+        return SetAside(triples, [], [])
+    original = from_ox_triples(triples)
+    cut = quarantine(original, Report(conforms=False, violations=[v for _, v in found]))
+    records = record_graph(cut.left_out, original, base, doc_id, graph)
+    return SetAside(to_ox_triples(cut.graph), cut.left_out, to_ox_triples(records), cut.report.conforms)
 
 
 def _plain(term: object) -> str:

@@ -28,7 +28,7 @@ from kg.errors import InputError
 from kg.extract import extract
 from kg.ingest import discover, read_document
 from kg.link import offline_link_triples
-from kg.merged import merged_violations
+from kg.merged import conflicts, merged_violations, set_aside
 from kg.model import Document
 from kg.namespaces import KG, OA, ONTOLOGY_GRAPH
 from kg.quarantine import EvidenceSpan, Quarantined, quarantine, record_graph
@@ -225,7 +225,9 @@ def adopt_stored_labels(store: GraphStore, triples: list[ox.Triple]) -> list[ox.
 
 def write(store: GraphStore, prepared: Prepared, force: bool = False) -> DocResult:
     """Load a prepared document into the store with its quarantine records (one transaction),
-    unless it was rejected."""
+    unless it was rejected. A value of a shared node that another stored document states
+    otherwise, where the shapes allow one (``kg.merged``), is left out and recorded: the merged
+    default graph conforms as each document does."""
     result, doc = prepared.result, prepared.doc
     if result.outcome == "invalid":
         return result
@@ -233,6 +235,19 @@ def write(store: GraphStore, prepared: Prepared, force: bool = False) -> DocResu
     triples = adopt_stored_labels(store, [q.triple for q in parsed])
     records = [q.triple for q in ox.parse(prepared.quarantine, format=ox.RdfFormat.N_TRIPLES)]
     graph_iri = doc_graph_iri(store.base, doc.doc_id)
+    aside = set_aside(
+        triples, conflicts(store, triples, ignore=[graph_iri]), store.base, doc.doc_id, graph_iri
+    )
+    if not aside.conforms:  # (not expected: what is left is the document's own conforming graph)
+        result.outcome = "invalid"
+        result.warnings.append(
+            "leaving out its conflicts with other documents broke the document; not loaded"
+        )
+        return result
+    if aside.left_out:  # values other documents state otherwise: the first written is kept
+        triples, records = aside.triples, [*records, *aside.records]
+        result.quarantined = [*result.quarantined, *aside.left_out]
+        result.triples = len(triples)
     if force and store.has_graph(graph_iri):
         store.replace_document(doc.doc_id, triples, records)
         result.outcome = "replaced"

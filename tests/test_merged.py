@@ -1,15 +1,17 @@
 """What only the merged graph shows: two documents giving one node two values of a property the
 shapes allow once. Found before writing (``conflicts``) and in the store (``merged_violations``),
-on both stores."""
+and prevented by the build (the later value quarantined), on both stores."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import cast
 
 import pyoxigraph as ox
 import pytest
 
+from kg import pipeline
 from kg.merged import conflicts, functional_properties, merged_violations
 from kg.namespaces import KG
 from kg.store import GraphStore, RemoteStore, Store, doc_graph_iri
@@ -92,3 +94,62 @@ def test_kg_validate_names_the_merged_node(tmp_path: Path) -> None:
     assert run.code == 1, run.out
     [line] = [x for x in run.out.splitlines() if x.startswith("merged default graph:")]
     assert EVENT.value in line and "endDate" in line and "2031-05-09" in line
+
+
+# -- the build prevents them: the value written first is kept, the later one is quarantined -------
+
+
+def summit(folder: Path, name: str, end: int, who: str = "Kenya and Norway") -> Path:
+    """A release about one event (same name, same start) that ends on ``end`` May."""
+    path = folder / name
+    path.write_text(
+        "3 May 2031\n\nWater Summit Opens in Nairobi\n\nNAIROBI, 2 May — The Water Summit, held in "
+        f"Nairobi from 2 May to {end} May, opened today.\n\nDelegates from {who} attended "
+        "the opening.\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+SUMMIT = ox.NamedNode(BASE + "event/water-summit-2031-05-02")
+
+
+def end_dates(store: GraphStore) -> dict[str, set[str]]:
+    """The summit's end dates in each document graph."""
+    rows = store.select(f"SELECT ?g ?end WHERE {{ GRAPH ?g {{ <{SUMMIT.value}> <{KG.endDate}> ?end }} }}")
+    out: dict[str, set[str]] = {}
+    for r in rows:
+        out.setdefault(cast(ox.NamedNode, r["g"]).value, set()).add(cast(ox.Literal, r["end"]).value)
+    return out
+
+
+def test_the_build_keeps_the_first_value_and_quarantines_the_later(store: GraphStore, tmp_path: Path) -> None:
+    first, later = summit(tmp_path, "a.txt", 4), summit(tmp_path, "b.txt", 6)
+    report = pipeline.build([first, later], store, link=False)
+    assert [r.outcome for r in report.results] == ["added", "quarantined"]
+    [left_out] = report.results[1].quarantined
+    assert left_out.subject == f"<{SUMMIT.value}>" and left_out.predicate == f"<{KG.endDate}>"
+    assert "2031-05-04" in left_out.message and "2031-05-06" in left_out.message
+    assert [e.text for e in left_out.evidence] == ["Water Summit"]  # where b names the event
+    graphs = {r.source: doc_graph_iri(BASE, r.doc_id) for r in report.results}
+    assert end_dates(store) == {graphs[str(first)]: {"2031-05-04"}}  # b's other statements are loaded
+    assert store.has_graph(graphs[str(later)])
+    assert merged_violations(store) == []
+    assert [g for g, _ in pipeline.stored_quarantine(store)] == [graphs[str(later)]]
+    # a forced rebuild of both comes to the same, and a document that agrees is loaded whole
+    again = pipeline.build([first, later], store, force=True, link=False)
+    assert [r.outcome for r in again.results] == ["replaced", "quarantined"]
+    assert end_dates(store) == {graphs[str(first)]: {"2031-05-04"}}
+    agreeing = pipeline.build([summit(tmp_path, "c.txt", 4, "Chile")], store, link=False)
+    assert [r.outcome for r in agreeing.results] == ["added"] and merged_violations(store) == []
+
+
+def test_kg_validate_finds_the_merge_conforming_after_a_build_with_conflicts(tmp_path: Path) -> None:
+    summit(tmp_path, "a.txt", 4), summit(tmp_path, "b.txt", 6)
+    built = kg("build", tmp_path / "a.txt", tmp_path / "b.txt", "--store", tmp_path / "s", "--no-link")
+    assert built.code == 1, built.err  # (something was quarantined)
+    assert "documents disagree (2031-05-04, 2031-05-06)" in built.err
+    run = kg("validate", "--store", tmp_path / "s")
+    assert run.code == 1, run.out  # (1: something is quarantined, listed)
+    assert not [x for x in run.out.splitlines() if x.startswith("merged default graph:")]
+    assert "violations: 0, quarantined: 1 statements of 1 documents" in run.out

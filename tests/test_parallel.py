@@ -3,9 +3,10 @@ process, whichever worker finishes first; failures reported alike; a worker that
 build with a clear error, never a hang.
 
 The corpus: the bundled examples, four short releases written for this test that name the same
-two people with different spellings (so the writer adopts stored labels, in input order), a file
-that cannot be read, and, where a test asks for it, a document whose graph is broken in the
-worker (a shape violation). Stores are compared as sets of N-Quads: the export has no blank nodes,
+two people with different spellings (so the writer adopts stored labels, in input order), two that
+give one event two end dates (the later is left out, in input order), a file that cannot be
+read, and, where a test asks for it, a document whose graph is broken in the worker (a shape
+violation). Stores are compared as sets of N-Quads: the export has no blank nodes,
 so equal sets are isomorphic graphs.
 
 The Dask cluster is a ``LocalCluster`` of two real worker processes on 127.0.0.1, started once
@@ -49,6 +50,16 @@ SPELLINGS = [
 ]
 
 
+def summit_release(end: int) -> str:
+    """A release about one event (same name, same start) ending on ``end`` May: two of them give
+    the merged node two end dates, and the one written second loses its own (``kg.merged``)."""
+    return (
+        "3 May 2031\n\nWater Summit Opens in Nairobi\n\nNAIROBI, 2 May — The Water Summit, held in "
+        f"Nairobi from 2 May to {end} May, opened today.\n\nDelegates from Kenya and Norway attended "
+        "the opening.\n"
+    )
+
+
 def write_corpus(folder: Path) -> Path:
     folder.mkdir()
     for path in EXAMPLES.glob("*.txt"):
@@ -64,6 +75,8 @@ def write_corpus(folder: Path) -> Path:
             encoding="utf-8",
         )
     (folder / "release-1b.txt").write_bytes((folder / "release-1.txt").read_bytes())  # source-added
+    for name, end in (("summit-a.txt", 4), ("summit-b.txt", 6)):  # one event, two end dates
+        (folder / name).write_text(summit_release(end), encoding="utf-8")
     (folder / "unreadable.txt").write_bytes(b"\x00\x01\x02 not text \xff\xfe")
     return folder
 
@@ -130,7 +143,8 @@ def test_the_reference_exercises_what_matters(reference: tuple[BuildReport, set[
     outcomes = {Path(r.source).name: r.outcome for r in report.results}
     assert outcomes["unreadable.txt"] == "unreadable"
     assert outcomes["release-1b.txt"] == "source-added"
-    assert sorted(set(outcomes.values())) == ["added", "source-added", "unreadable"]
+    assert sorted(set(outcomes.values())) == ["added", "quarantined", "source-added", "unreadable"]
+    assert [name for name, outcome in outcomes.items() if outcome == "quarantined"] == ["summit-b.txt"]
     label = f"<{BASE}person/amara-okafor> <{RDFS.label}> ".encode()
     assert [q for q in quads if q.startswith(label) and b" <" not in q[len(label) :]] == [
         label + b'"Amara Nkechi Okafor"@en .'
@@ -161,8 +175,9 @@ def test_an_invalid_document_is_reported_alike(corpus: Path, monkeypatch: pytest
     expected = None
     for executor in (InProcess(breaking_work), Pool(2, breaking_work)):
         report, quads, _ = build(corpus, executor)
-        bad = [r for r in report.results if r.outcome == "quarantined"]  # (loaded without what breaks)
-        assert [Path(r.source).name for r in bad] == [BROKEN] and bad[0].violations and bad[0].quarantined
+        bad = [r for r in report.results if r.violations]  # (loaded without what breaks)
+        assert [Path(r.source).name for r in bad] == [BROKEN] and bad[0].quarantined
+        assert bad[0].outcome == "quarantined"
         assert report.exit_code == 2  # (the unreadable file outranks it)
         if expected is None:
             expected = (reported(report), quads)
@@ -230,8 +245,8 @@ def test_cli_jobs_2_builds_the_same_store(corpus: Path, tmp_path: Path) -> None:
         stores[jobs] = tmp_path / f"jobs-{jobs}"
         run = kg("build", corpus, "--store", stores[jobs], "--jobs", jobs, "--no-link")
         assert run.code == 2, run.err  # (the unreadable file)
-        assert "documents: 8 (6 added, 1 source-added, 1 unreadable)" in run.out
-        assert "kg build: started (8 documents)" in run.err and "kg: error: " in run.err
+        assert "documents: 10 (7 added, 1 quarantined, 1 source-added, 1 unreadable)" in run.out
+        assert "kg build: started (10 documents)" in run.err and "kg: error: " in run.err
     dumps = []
     for path in stores.values():
         out, store = io.BytesIO(), Store(path, BASE, read_only=True)
