@@ -42,6 +42,14 @@ RELATIONS = {
     "mentions",
 }
 _ATTR_LINKS = {"location": KG.locatedIn, "country": KG.locatedIn, "of": KG.postIn}
+# the terms of evidence, most of a document's triples, made once (rdflib's namespaces make a new
+# URIRef on every attribute access)
+_TYPE, _INTEGER = RDF.type, XSD.integer
+_EVIDENCE, _ANNOTATION, _DERIVED = KG.Evidence, OA.Annotation, PROV.wasDerivedFrom
+_MOTIVATED, _BODY, _TARGET = OA.motivatedBy, OA.hasBody, OA.hasTarget
+_RESOURCE, _SOURCE, _SELECTOR = OA.SpecificResource, OA.hasSource, OA.hasSelector
+_POSITION, _START, _END = OA.TextPositionSelector, OA.start, OA.end
+_QUOTE, _EXACT = OA.TextQuoteSelector, OA.exact
 
 
 def date_literal(value: PartialDate) -> Literal:
@@ -63,6 +71,7 @@ class _Writer:
         for prefix, iri in PREFIXES.items():
             self.g.bind(prefix, iri)
         self.source = URIRef(res.source)
+        self.targets: set[tuple[int, int]] = set()  # the spans whose target is written
 
     def iri(self, local_id: str) -> URIRef:
         return URIRef(self.res.iri[local_id])
@@ -70,32 +79,33 @@ class _Writer:
     def target(self, span: Span) -> URIRef:
         """The span of the source, with its two selectors (shared by everything citing it)."""
         target = URIRef(f"{self.source}/chars/{span.start}-{span.end}")
-        if (target, RDF.type, OA.SpecificResource) in self.g:
+        if (span.start, span.end) in self.targets:
             return target
+        self.targets.add((span.start, span.end))
         pos, quote = URIRef(f"{target}/position"), URIRef(f"{target}/quote")
-        g = self.g
-        g.add((target, RDF.type, OA.SpecificResource))
-        g.add((target, OA.hasSource, self.source))
-        g.add((target, OA.hasSelector, pos))
-        g.add((target, OA.hasSelector, quote))
-        g.add((pos, RDF.type, OA.TextPositionSelector))
+        add = self.g.add
+        add((target, _TYPE, _RESOURCE))
+        add((target, _SOURCE, self.source))
+        add((target, _SELECTOR, pos))
+        add((target, _SELECTOR, quote))
+        add((pos, _TYPE, _POSITION))
         # xsd:integer rather than Web Annotation's xsd:nonNegativeInteger: the store keeps every
         # integer subtype as xsd:integer, and a graph must read back exactly as it was written.
-        g.add((pos, OA.start, Literal(span.start, datatype=XSD.integer)))
-        g.add((pos, OA.end, Literal(span.end, datatype=XSD.integer)))
-        g.add((quote, RDF.type, OA.TextQuoteSelector))
-        g.add((quote, OA.exact, Literal(span.text(self.doc.text))))
+        add((pos, _START, Literal(span.start, datatype=_INTEGER)))
+        add((pos, _END, Literal(span.end, datatype=_INTEGER)))
+        add((quote, _TYPE, _QUOTE))
+        add((quote, _EXACT, Literal(span.text(self.doc.text))))
         return target
 
     def evidence(self, body: URIRef, span: Span, motivation: URIRef) -> None:
         ann = URIRef(f"{self.source}/evidence/{_h(body, span.start, span.end)}")
-        g = self.g
-        g.add((ann, RDF.type, KG.Evidence))
-        g.add((ann, RDF.type, OA.Annotation))
-        g.add((ann, OA.motivatedBy, motivation))
-        g.add((ann, OA.hasBody, body))
-        g.add((ann, OA.hasTarget, self.target(span)))
-        g.add((ann, PROV.wasDerivedFrom, self.source))
+        add = self.g.add
+        add((ann, _TYPE, _EVIDENCE))
+        add((ann, _TYPE, _ANNOTATION))
+        add((ann, _MOTIVATED, motivation))
+        add((ann, _BODY, body))
+        add((ann, _TARGET, self.target(span)))
+        add((ann, _DERIVED, self.source))
 
     def write_source(self) -> None:
         g, s, doc = self.g, self.source, self.doc

