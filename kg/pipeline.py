@@ -235,9 +235,12 @@ def write(store: GraphStore, prepared: Prepared, force: bool = False) -> DocResu
     triples = adopt_stored_labels(store, [q.triple for q in parsed])
     records = [q.triple for q in ox.parse(prepared.quarantine, format=ox.RdfFormat.N_TRIPLES)]
     graph_iri = doc_graph_iri(store.base, doc.doc_id)
-    aside = set_aside(
-        triples, conflicts(store, triples, ignore=[graph_iri]), store.base, doc.doc_id, graph_iri
-    )
+    # neither the document's own graph nor the one it replaces (its file before an edit) is
+    # another document to disagree with
+    previous = store.graph_of_source(doc.source)
+    replaced = [previous] if previous and store.sources_of(previous) == [doc.source] else []
+    found = conflicts(store, triples, ignore=[graph_iri, *replaced])
+    aside = set_aside(triples, found, store.base, doc.doc_id, graph_iri)
     if not aside.conforms:  # (not expected: what is left is the document's own conforming graph)
         result.outcome = "invalid"
         result.warnings.append(

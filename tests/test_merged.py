@@ -144,6 +144,18 @@ def test_the_build_keeps_the_first_value_and_quarantines_the_later(store: GraphS
     assert [r.outcome for r in agreeing.results] == ["added"] and merged_violations(store) == []
 
 
+def test_an_edited_release_replaces_its_own_value_without_a_conflict(
+    store: GraphStore, tmp_path: Path
+) -> None:
+    path = summit(tmp_path, "a.txt", 4)
+    pipeline.build([path], store, link=False)
+    summit(tmp_path, "a.txt", 6)  # the file is corrected: its old graph is not another document
+    report = pipeline.build([path], store, link=False)
+    assert [(r.outcome, r.quarantined) for r in report.results] == [("replaced", [])]
+    assert end_dates(store) == {doc_graph_iri(BASE, report.results[0].doc_id): {"2031-05-06"}}
+    assert merged_violations(store) == []
+
+
 def test_kg_validate_finds_the_merge_conforming_after_a_build_with_conflicts(tmp_path: Path) -> None:
     summit(tmp_path, "a.txt", 4), summit(tmp_path, "b.txt", 6)
     built = kg("build", tmp_path / "a.txt", tmp_path / "b.txt", "--store", tmp_path / "s", "--no-link")
