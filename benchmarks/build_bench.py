@@ -78,9 +78,10 @@ for path in discover([Path(sys.argv[1])]):
     named = ds.graph(URIRef(base + "graph/" + doc.doc_id))
     for t in g:
         named.add(t)
-merged = Graph()
-for t in ds.triples((None, None, None)):
-    merged.add(t)
+merged = Graph()  # the union of the named graphs (a Dataset's triples() reads its default graph only)
+for s, p, o, _ in ds.quads((None, None, None, None)):
+    merged.add((s, p, o))
+assert len(merged) > 0, "the naive pipeline merged nothing"
 conforms, _, _ = validate(merged, shacl_graph=shapes_graph(), inference="none")
 Path(sys.argv[2]).write_bytes(ds.serialize(format="nquads", encoding="utf-8"))
 """
