@@ -39,7 +39,11 @@ def _field_docs() -> dict[str, str]:
 
 def help_block() -> str:
     parts = []
-    ctx = click.Context(cli, info_name="kg", terminal_width=100, max_content_width=100)
+    # the group's context settings, as ``kg`` itself runs (-h as well as --help); click keeps the
+    # help option it first made for a command, so a bare Context would make the help text depend
+    # on whether another test ran the CLI first
+    settings = {**cli.context_settings, "terminal_width": 100, "max_content_width": 100}
+    ctx = click.Context(cli, info_name="kg", **settings)
     parts.append("```\n$ kg --help\n" + cli.get_help(ctx) + "\n```")
     assert isinstance(cli, click.Group)
     for name in sorted(cli.list_commands(ctx)):
