@@ -181,13 +181,21 @@ def _plain(term: object) -> str:
 
 
 def merged_violations(store: GraphStore) -> list[Violation]:
-    """Nodes of the merged default graph with more than one value of a functional property."""
+    """Nodes of the merged default graph with more than one value of a functional property.
+
+    Pairs of differing values are looked for first (the engine streams them through its indexes;
+    a GROUP BY over every node of a class would hold them all: evidence and selectors are most of
+    the store), then the values of the few nodes found."""
     out: list[Violation] = []
     for f in functional_properties():
-        pattern = store.ops.in_merge(f"?s a <{f.cls}> ; <{f.path}> ?o")
+        pairs = store.ops.in_merge(f"?s a <{f.cls}> ; <{f.path}> ?o1, ?o2 FILTER(!sameTerm(?o1, ?o2))")
+        found = [cast(ox.NamedNode, r["s"]) for r in store.select(f"SELECT DISTINCT ?s WHERE {{ {pairs} }}")]
+        if not found:
+            continue
+        values = " ".join(str(s) for s in found)
         rows = store.select(
-            f"SELECT ?s (GROUP_CONCAT(DISTINCT STR(?o); separator=' | ') AS ?vs) (COUNT(DISTINCT ?o) AS ?n) "
-            f"WHERE {{ {pattern} }} GROUP BY ?s HAVING (COUNT(DISTINCT ?o) > 1) ORDER BY ?s"
+            f"SELECT ?s (GROUP_CONCAT(DISTINCT STR(?o); separator=' | ') AS ?vs) WHERE {{ "
+            f"VALUES ?s {{ {values} }} {store.ops.in_merge(f'?s <{f.path}> ?o')} }} GROUP BY ?s"
         )
         for r in rows:
             s, vs = cast(ox.NamedNode, r["s"]), cast(ox.Literal, r["vs"])
