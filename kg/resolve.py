@@ -22,8 +22,8 @@ MAX_SLUG = 80
 
 
 def ascii_fold(text: str) -> str:
-    """``text`` without accents and with the usual ASCII spellings of other letters ("Jürg" ->
-    "Jurg", "Løj" -> "Loj", "Straße" -> "Strasse"); characters with no such spelling stay."""
+    """``text`` without accents and with the usual ASCII spellings of other letters ("Jörn" ->
+    "Jorn", "Løj" -> "Loj", "Straße" -> "Strasse"); characters with no such spelling stay."""
     text = unicodedata.normalize("NFKD", text.translate(_LETTERS))
     return "".join(c for c in text if not unicodedata.combining(c))
 
@@ -50,7 +50,7 @@ _LETTERS = str.maketrans(
 
 def slug(key: str) -> str:
     """A readable, typeable IRI segment from a key: NFKC, folded to ASCII where a letter has an
-    ASCII spelling ("Jürg Lauber" -> ``jurg-lauber``), case-folded, non-word runs to ``-``.
+    ASCII spelling ("Jörn Vestergård" -> ``jorn-vestergard``), case-folded, non-word runs to ``-``.
 
     The same name with and without accents is one IRI; the label keeps the text's spelling.
     Long keys are cut and suffixed with a short hash so that they stay unique.
