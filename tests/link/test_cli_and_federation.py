@@ -9,7 +9,7 @@ import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
 
-from kg.cli_link import link
+from kg.cli import cli
 from kg.link.errors import NetworkError
 from kg.namespaces import sparql_prologue
 from kg.store import Store
@@ -33,7 +33,8 @@ def disk_store(tmp_path, monkeypatch):
 def invoke(*args: str):
     env = {"KG_BASE": BASE, "KG_CONFIG": "", "KG_STORE": ""}
     env = {k: v for k, v in env.items() if v}
-    result = CliRunner().invoke(link, list(args), env=env, catch_exceptions=True)
+    # through the group, as ``kg link`` runs (its context settings apply to the subcommand)
+    result = CliRunner().invoke(cli, ["link", *args], env=env, catch_exceptions=True)
     # click's finished frames hold their exception, whose traceback holds them: a cycle that also
     # keeps the calling test's frame, and with it pyoxigraph results, which must be dropped on the
     # thread that made them, for the garbage collector to free later on a fake service's thread
