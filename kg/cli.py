@@ -448,15 +448,26 @@ def remove(target: str, store: str | None) -> None:
     """Remove a document (by its source path or its document id) from the store.
 
     Facts that another document also states stay in the merged graph; the statements quarantined
-    from the document go with it.
+    from the document go with it. Documents whose values were left out because this one said
+    otherwise are named, to be rebuilt.
     """
+    from kg.merged import held_back_by
+    from kg.store import doc_graph_iri
+
     cfg = _settings(store=store)
     db = _open(cfg)
     graph = db.graph_of_source(target) or db.graph_of_source(str(Path(target)))
     doc_id = graph.rsplit("/", 1)[-1] if graph else target
+    held = held_back_by(db, doc_graph_iri(db.base, doc_id))
     if not db.remove_document(doc_id):
         raise UsageError(f"{target}: no such document in {cfg.store} (give a source path or a document id)")
     click.echo(f"removed {doc_id}")
+    for source, n in held.items():
+        click.echo(
+            f"kg remove: {source}: {n} statement(s) were left out because {doc_id} stated otherwise; "
+            f"kg build --force {source} loads them, unless another document disagrees too",
+            err=True,
+        )
 
 
 @cli.command()

@@ -31,7 +31,7 @@ from rdflib.term import Node
 
 from kg.namespaces import KG
 from kg.quarantine import Quarantined, quarantine, record_graph
-from kg.store import GraphStore, meta_graph_iri
+from kg.store import GraphStore, meta_graph_iri, quarantine_graph_iri
 from kg.store.layout import P_SOURCE, from_ox_triples, to_ox_triples
 from kg.validate import Report, Violation, shapes_graph
 
@@ -174,6 +174,21 @@ def set_aside(
     cut = quarantine(original, Report(conforms=False, violations=[v for _, v in found]))
     records = record_graph(cut.left_out, original, base, doc_id, graph)
     return SetAside(to_ox_triples(cut.graph), cut.left_out, to_ox_triples(records), cut.report.conforms)
+
+
+def held_back_by(store: GraphStore, graph: str) -> dict[str, int]:
+    """The other documents with statements left out because ``graph`` states the same node's
+    property otherwise (``set_aside``): each one's source and how many. Asked before ``graph`` is
+    removed; once it is, rebuilding those documents loads them."""
+    rows = store.select(
+        "SELECT ?src (COUNT(DISTINCT ?r) AS ?n) WHERE { "
+        f"GRAPH <{quarantine_graph_iri(store.base)}> {{ ?r <{KG.quarantinedFrom}> ?g ; "
+        f'<{KG.cause}> "violation" ; <{RDF.subject}> ?s ; <{RDF.predicate}> ?p ; <{RDF.object}> ?o }} '
+        f"FILTER(?g != <{graph}>) "
+        f"GRAPH <{graph}> {{ ?s ?p ?mine }} FILTER(!sameTerm(?mine, ?o)) "
+        f"GRAPH <{meta_graph_iri(store.base)}> {{ ?g {P_SOURCE} ?src }} }} GROUP BY ?src ORDER BY ?src"
+    )
+    return {cast(ox.Literal, r["src"]).value: int(cast(ox.Literal, r["n"]).value) for r in rows}
 
 
 def _plain(term: object) -> str:

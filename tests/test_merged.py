@@ -165,3 +165,17 @@ def test_kg_validate_finds_the_merge_conforming_after_a_build_with_conflicts(tmp
     assert run.code == 1, run.out  # (1: something is quarantined, listed)
     assert not [x for x in run.out.splitlines() if x.startswith("merged default graph:")]
     assert "violations: 0, quarantined: 1 statements of 1 documents" in run.out
+
+
+def test_kg_remove_names_the_documents_whose_values_it_held_back(tmp_path: Path) -> None:
+    first, later = summit(tmp_path, "a.txt", 4), summit(tmp_path, "b.txt", 6)
+    other = summit(tmp_path, "c.txt", 4, "Chile")  # agrees with a: nothing of it was left out
+    kg("build", first, later, other, "--store", tmp_path / "s", "--no-link")
+    run = kg("remove", first, "--store", tmp_path / "s")
+    assert run.code == 0, run.err
+    [line] = [x for x in run.err.splitlines() if x.startswith("kg remove:")]
+    assert f"{later}: 1 statement(s) were left out" in line and f"kg build --force {later}" in line
+    # c still says 4 May, so b's 6 May stays out; once c is gone too, the rebuild loads it
+    assert f"kg build --force {later}" in kg("remove", other, "--store", tmp_path / "s").err
+    rebuilt = kg("build", later, "--store", tmp_path / "s", "--no-link", "--force")
+    assert rebuilt.code == 0 and "quarantined" not in rebuilt.out, rebuilt.out
