@@ -110,6 +110,17 @@ def nearest_body(ann: Annotation, sent: int, before: int) -> Ent | None:
     return None
 
 
+def org_before(ann: Annotation, sent: int, before: int) -> Ent | None:
+    """The organisation named last before ``before`` in its sentence, in a post's title too
+    ("Director of the Water Agency, having been the organization's Deputy Director"): what "the
+    organization" refers back to; else the body the text around it is about."""
+    for t in range(before - 1, ann.sents[sent][0] - 1, -1):
+        found = ann.ending_at(t, Kind.ORGANIZATION)
+        if found is not None and is_body(found[1]) and not ann.quoted[t]:
+            return found[1]
+    return focus_body(ann, before)
+
+
 def _body_ending(ann: Annotation, t: int) -> Ent | None:
     found = ann.ending_at(t, Kind.ORGANIZATION)
     if found is not None and is_body(found[1]) and not ann.covered(t, t + 1, Kind.POST):

@@ -6,7 +6,8 @@
 * A short post after the one full post whose name it begins ("the High Commissioner" after "United
   Nations High Commissioner for Human Rights") is that post, unless they have different holders.
 * Of two posts one person holds under two names, the lesser ("Foreign Minister" beside "Minister
-  for Foreign and Pacific Affairs") goes.
+  for Foreign and Pacific Affairs") goes; a rank word (rule data ``rank_words``: "Deputy
+  Director" beside "Director") makes another post, not another name.
 * Seats: a post several people hold at once ("judge of the Court", "Vice-President of the
   Council", "member of the Committee": rule data ``seat_heads``) is one post per holder (ORG's
   org:Post is one position; the judges of a court hold fifteen), keyed "<post> @ <holder>".
@@ -31,6 +32,7 @@ def prune(ann: Annotation) -> None:
     _headline_events(ann)
     _short_posts(ann)
     always = {k.lower() for k in resources.load("posts")["always_posts"]}
+    ranks = frozenset(w.lower() for w in resources.load("posts")["rank_words"])
     for post in ann.of_kind(Kind.POST):
         if any(True for _ in ann.facts_of("holds", obj=post)):
             continue
@@ -51,8 +53,11 @@ def prune(ann: Annotation) -> None:
         for a in posts:
             ca = _content(a.label)
             for b in posts:
-                if a is not b and (
-                    ca < _content(b.label) or (ca == _content(b.label) and len(a.label) < len(b.label))
+                cb = _content(b.label)
+                if (
+                    a is not b
+                    and not (cb - ca) & ranks
+                    and (ca < cb or (ca == cb and len(a.label) < len(b.label)))
                 ):
                     lesser = ann.facts.get((pid, "holds", a.id))
                     other = ann.facts.get((pid, "holds", b.id))

@@ -28,7 +28,7 @@ from spacy.matcher import PhraseMatcher
 
 from kg.extract import resources
 from kg.extract.annotation import Annotation, Ent, key_of
-from kg.extract.context import BODY_WORDS, GENERIC_BODY, focus_body, resolve_body, subject_org
+from kg.extract.context import BODY_WORDS, GENERIC_BODY, focus_body, org_before, resolve_body, subject_org
 from kg.extract.nlp import CALENDAR_WORDS, ORG, STATE, STATE_ADJ, get_nlp, institution_words
 from kg.model import Kind
 
@@ -341,6 +341,15 @@ def _complete(
         if any(low.endswith(h) for h in rep) or any(low.endswith(h) for h in r["national"]):
             tail = ann.label(end, right) if right > end else ""
             return " ".join(x for x in (head, "of", state.label, tail) if x)
+    # "the organization's Deputy Director", "the Council's President": the body it refers back to
+    if prev >= 2 and texts[prev] in ("'s", "’s") and lowers[prev - 2] == "the" and not has_of:
+        word = texts[prev - 1]
+        if word in BODY_WORDS:
+            body = resolve_body(ann, word, prev - 1)
+        else:
+            body = org_before(ann, sent, prev - 2) if word in GENERIC_BODY else None
+        if body is not None:
+            return f"{head} of the {body.label}"
     # "Council President", "Assembly President Per Lindqvist"
     if prev >= 0 and (texts[prev] in BODY_WORDS or ann.gaz[prev] == ORG) and not has_of:
         body = ann.ent_at(prev, Kind.ORGANIZATION) or resolve_body(ann, texts[prev], prev)

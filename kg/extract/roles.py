@@ -29,7 +29,7 @@ from typing import Any
 
 from kg.extract import resources
 from kg.extract.annotation import Annotation, Ent, Mention
-from kg.extract.context import PRONOUNS, person_after_succession, person_at
+from kg.extract.context import BODY_WORDS, GENERIC_BODY, PRONOUNS, person_after_succession, person_at
 from kg.extract.events import sentence_dates
 from kg.extract.nlp import STATE, STATE_ADJ, fold
 from kg.model import Kind, PartialDate
@@ -86,16 +86,20 @@ def run(ann: Annotation) -> None:
 
 
 def _skip_back(ann: Annotation, k: int, words: frozenset[str]) -> int:
-    """The first token at or before ``k`` that is not one of ``words``, a space or a State's
-    possessive ("Ethiopia's")."""
+    """The first token at or before ``k`` that is not one of ``words``, a space, a State or a
+    possessive: a State's ("Ethiopia's") or a body's ("the organization's", "the Council's")."""
     while k >= 0 and (
         ann.space[k]
         or ann.lowers[k] in words
         or ann.texts[k] in ("'s", "’s")
         or ann.gaz[k] in (STATE, STATE_ADJ)
+        or (k + 1 < ann.n and ann.texts[k + 1] in ("'s", "’s") and ann.texts[k] in _BODY_NOUNS)
     ):
         k -= 1
     return k
+
+
+_BODY_NOUNS = GENERIC_BODY | BODY_WORDS
 
 
 def _holders(
@@ -270,6 +274,8 @@ def _verb_status(ann: Annotation, a: int, k: int, r: dict[str, Any]) -> str | No
     verb = ann.lowers[k]
     if verb == "as" and k > a:  # "served as", "was elected as"
         verb = ann.lowers[k - 1]
+    if verb == "been" and k > a and ann.lowers[k - 1] == "having":
+        return "former"  # "having been the Deputy Director": held before what the clause says
     if verb in r["copula_past"] or (verb == "been" and k > a + 1 and ann.lowers[k - 2] == "had"):
         before = ann.lowers[k - 1] if k > a else ""
         if before in ("has", "have") and verb == "been":
