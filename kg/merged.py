@@ -77,11 +77,13 @@ def functional_properties() -> tuple[Functional, ...]:
 
 
 @cache
-def _by_class() -> tuple[dict[str, set[str]], dict[tuple[str, str], Functional]]:
+def _by_class() -> tuple[dict[str, set[str]], dict[tuple[str, str], Functional], frozenset[str]]:
+    """The functional paths of each class, each (class, path)'s ``Functional``, and every path."""
     by_class: dict[str, set[str]] = defaultdict(set)
     for f in functional_properties():
         by_class[f.cls].add(f.path)
-    return dict(by_class), {(f.cls, f.path): f for f in functional_properties()}
+    functional = {(f.cls, f.path): f for f in functional_properties()}
+    return dict(by_class), functional, frozenset(f.path for f in functional_properties())
 
 
 def conflicts(
@@ -90,8 +92,7 @@ def conflicts(
     """The statements of a document that give a node of a class a second value of a functional
     property, against what other documents in the store state (the graphs in ``ignore``, the
     document's own and the one it replaces, do not count)."""
-    by_class, functional = _by_class()
-    paths = {path for ps in by_class.values() for path in ps}
+    by_class, functional, paths = _by_class()
     # the nodes minted under the document's own IRI (evidence, selectors, tenures, roles) are
     # stated by no other document: only shared nodes are asked about
     local: tuple[str, ...] = ()

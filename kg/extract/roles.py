@@ -85,6 +85,9 @@ def run(ann: Annotation) -> None:
 # -- holders -----------------------------------------------------------------------------------
 
 
+_BODY_NOUNS = GENERIC_BODY | BODY_WORDS
+
+
 def _skip_back(ann: Annotation, k: int, words: frozenset[str]) -> int:
     """The first token at or before ``k`` that is not one of ``words``, a space, a State or a
     possessive: a State's ("Ethiopia's") or a body's ("the organization's", "the Council's")."""
@@ -97,9 +100,6 @@ def _skip_back(ann: Annotation, k: int, words: frozenset[str]) -> int:
     ):
         k -= 1
     return k
-
-
-_BODY_NOUNS = GENERIC_BODY | BODY_WORDS
 
 
 def _holders(
